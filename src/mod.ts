@@ -1,0 +1,88 @@
+/**
+ * stater: long-running jobs that survive restarts.
+ *
+ * Write a job as a step function over a plain state; the engine commits the
+ * state after every step through a storage driver and, when the program comes
+ * back, resumes the abandoned tasks from their last commit by itself.
+ *
+ * @example
+ * ```ts
+ * import { createEngine } from "stater";
+ * import { memoryDriver } from "stater/drivers/memory";
+ *
+ * const engine = await createEngine({
+ *   driver: memoryDriver(),
+ *   work: {
+ *     count: (state: { n: number }, ctx) => (state.n >= 1000 ? ctx.done(state.n) : { n: state.n + 1 }),
+ *   },
+ * });
+ * const task = await engine.create("count", { n: 0 }, { id: "count-1" });
+ * console.log(await task.result()); // 1000
+ * await engine.close();
+ * ```
+ *
+ * @module
+ */
+
+export { createEngine, type Engine, type ListFilter } from "./engine.ts";
+export type { Task } from "./task.ts";
+export type { EngineEvents, EngineEventType } from "./events.ts";
+export { Done } from "./done.ts";
+export type {
+  CheckpointOptions,
+  Clock,
+  CloseOptions,
+  CreateOptions,
+  EngineOptions,
+  PauseOptions,
+  Progress,
+  ResultOf,
+  RetryOptions,
+  StateOf,
+  StepContext,
+  StoredError,
+  TaskInfo,
+  TaskStatus,
+  WorkFunction,
+  WorkMap,
+} from "./types.ts";
+export type {
+  AcquireOptions,
+  DeleteWrite,
+  Driver,
+  DriverContext,
+  DriverEvent,
+  Lease,
+  ListQuery,
+  PutWrite,
+  TaskRecord,
+  Write,
+  WriteResult,
+} from "./driver.ts";
+export { FINISHED_STATUSES, TASK_STATUSES } from "./driver.ts";
+export {
+  DriverError,
+  EngineClosedError,
+  type LockHolder,
+  OwnershipLostError,
+  StateNotStorableError,
+  StaterError,
+  type StaterErrorOptions,
+  StoreCorruptError,
+  StoreLockedError,
+  TaskCanceledError,
+  TaskExistsError,
+  TaskFailedError,
+  TaskNotFoundError,
+  TaskStateError,
+  UnknownWorkError,
+} from "./errors.ts";
+export {
+  type AllowValue,
+  checkStorable,
+  cloneStorable,
+  decode,
+  encode,
+  fromJSONValue,
+  toJSONValue,
+} from "./codec.ts";
