@@ -1,0 +1,88 @@
+/**
+ * Group commit: every write of a batch in one readwrite transaction, each a
+ * compare-and-set on the record's revision.
+ *
+ * @module
+ */
+
+import { unwrap } from "idb";
+import type { ListQuery, TaskRecord, Write, WriteResult } from "../../src/driver.ts";
+import type { Database } from "./_database.ts";
+import { notStorable } from "./_errors.ts";
+
+const idOf = (write: Write): string => (write.type === "put" ? write.record.id : write.id);
+
+/**
+ * Applies `writes` in order in one transaction and resolves once it is
+ * committed (durably, with `durability: "strict"`). A write whose record
+ * structured clone refuses gets a `StateNotStorableError` result and the
+ * others go on; a failing transaction rejects with the raw error (the
+ * caller maps it).
+ */
+export async function commitBatch(db: Database, writes: readonly Write[], durability: "strict" | "relaxed"): Promise<WriteResult[]> {
+  const tx = db.transaction("tasks", "readwrite", { durability });
+  const store = tx.store;
+  const raw = unwrap(store) as IDBObjectStore;
+  const done = tx.done;
+  // Read every revision first, all requests at once.
+  const ids = [...new Set(writes.map(idOf))];
+  let found: (TaskRecord | undefined)[];
+  try {
+    found = await Promise.all(ids.map((id) => store.get(id)));
+  } catch (error) {
+    await done.catch(() => {});
+    throw tx.error ?? error;
+  }
+  const revs = new Map<string, number>();
+  ids.forEach((id, i) => revs.set(id, found[i]?.rev ?? 0));
+
+  const results: WriteResult[] = [];
+  for (const write of writes) {
+    const id = idOf(write);
+    if (write.expectRev !== undefined && write.expectRev !== revs.get(id)) {
+      results.push({ ok: false, conflict: true });
+      continue;
+    }
+    try {
+      if (write.type === "delete") {
+        raw.delete(id);
+        revs.set(id, 0);
+      } else {
+        // Structured clone happens here, synchronously: nothing of the
+        // caller's objects is kept.
+        raw.put(write.record);
+        revs.set(id, write.record.rev);
+      }
+      results.push({ ok: true });
+    } catch (error) {
+      if ((error as { name?: string } | null)?.name !== "DataCloneError" || write.type !== "put") {
+        try {
+          tx.abort();
+        } catch { /* already finished */ }
+        await done.catch(() => {});
+        throw error;
+      }
+      results.push({ ok: false, error: notStorable(write.record, error) });
+    }
+  }
+  try {
+    await done;
+  } catch (error) {
+    throw tx.error ?? error;
+  }
+  return results;
+}
+
+/** The records that match `query`; with `status`, only those statuses are read (through the index). */
+export async function listRecords(db: Database, query: ListQuery): Promise<TaskRecord[]> {
+  let records: TaskRecord[];
+  if (query.status) {
+    const tx = db.transaction("tasks", "readonly");
+    const index = tx.store.index("status");
+    const parts = await Promise.all(query.status.map((status) => index.getAll(status)));
+    records = parts.flat();
+  } else {
+    records = await db.getAll("tasks");
+  }
+  return query.work === undefined ? records : records.filter((record) => record.work === query.work);
+}

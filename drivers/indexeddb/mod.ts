@@ -1,0 +1,201 @@
+/**
+ * `indexedDBDriver()`: tasks stored in the browser's IndexedDB (through
+ * `idb`), in a window, a dedicated worker or a service worker.
+ *
+ * - States are stored by structured clone, so a state may also hold `Blob`
+ *   and `File` (the files of an upload survive a reload).
+ * - Every batch of commits is one readwrite transaction with the
+ *   `"strict"` durability hint (or `"relaxed"` on request), each write a
+ *   compare-and-set on the record's revision; an index on `status` keeps
+ *   opening O(active tasks).
+ * - Ownership: one Web Lock per task (`stater:<name>:<id>`); the browser
+ *   frees it when a tab or worker dies, so a waiting tab takes over at once.
+ *   Where `navigator.locks` is missing, leases (owner + expiry) stored in
+ *   the database stand in, renewed by the engine; a dead owner is then
+ *   replaced once its lease runs out (`leaseMs`).
+ * - Events of tasks run in other tabs arrive over a `BroadcastChannel`
+ *   named `stater:<name>`.
+ *
+ * @example
+ * ```ts
+ * import { createEngine } from "stater";
+ * import { indexedDBDriver } from "stater/drivers/indexeddb";
+ *
+ * const engine = await createEngine({
+ *   driver: indexedDBDriver({ name: "uploads" }),
+ *   work: { upload: async (s: { files: File[]; i: number }, ctx) =>
+ *     s.i >= s.files.length ? ctx.done(s.i) : { ...s, i: s.i + 1 } },
+ * });
+ * engine.on("progress", (e) => console.log(e.task.id, e.done, e.total));
+ * ```
+ *
+ * @module
+ */
+
+import type { AcquireOptions, Driver, DriverContext, DriverEvent, Lease, ListQuery, TaskRecord, Write, WriteResult } from "../../src/driver.ts";
+import { checkStorable } from "../../src/codec.ts";
+import type { DriverError } from "../../src/errors.ts";
+import { EventChannel } from "./_channel.ts";
+import { commitBatch, listRecords } from "./_commit.ts";
+import { type Database, defaultFactory, openDatabase } from "./_database.ts";
+import { isBlob, storeError } from "./_errors.ts";
+import { LeaseTable, lockTask } from "./_ownership.ts";
+
+/** Options of {@linkcode indexedDBDriver}. */
+export interface IndexedDBDriverOptions {
+  /**
+   * The database's name. Engines on the same name (in any tab or worker of
+   * the site) share its tasks.
+   * @default "stater"
+   */
+  name?: string;
+  /**
+   * `"strict"`: a commit resolves once the browser reports it written to
+   * disk (the transaction's `durability: "strict"` hint). `"relaxed"`: once
+   * the browser has it; a crash of the browser or the machine may lose the
+   * last moments, never tear a record.
+   * @default "strict"
+   */
+  durability?: "strict" | "relaxed";
+  /**
+   * The IndexedDB factory to use, for tests or contexts without a global
+   * one (such as `fake-indexeddb`).
+   * @default globalThis.indexedDB, looked up at first use
+   */
+  indexedDB?: IDBFactory;
+  /**
+   * How tasks are owned: a `LockManager`, or `false` for leases stored in
+   * the database (what the driver uses where Web Locks are missing).
+   * @default globalThis.navigator.locks when there is one, else leases
+   */
+  locks?: LockManager | false;
+  /**
+   * With leases only: how long a lease lasts without renewal, in ms. An
+   * engine renews its leases three times per period; a dead owner's tasks
+   * are taken over once it runs out.
+   * @default 5000
+   */
+  leaseMs?: number;
+}
+
+/**
+ * A driver that keeps tasks in IndexedDB. See the module documentation
+ * for what it stores and how tabs share it.
+ */
+export function indexedDBDriver(options: IndexedDBDriverOptions = {}): Driver {
+  if (typeof options !== "object" || options === null) throw new TypeError("indexedDBDriver(options) needs an options object");
+  const name = options.name ?? "stater";
+  if (typeof name !== "string" || name === "") throw new TypeError(`indexedDBDriver's name must be a non-empty string, got ${JSON.stringify(name)}`);
+  const durability = options.durability ?? "strict";
+  if (durability !== "strict" && durability !== "relaxed") {
+    throw new TypeError(`indexedDBDriver's durability must be "strict" or "relaxed", got ${JSON.stringify(durability)}`);
+  }
+  const leaseMs = options.leaseMs ?? 5000;
+  if (typeof leaseMs !== "number" || !(leaseMs > 0) || leaseMs === Infinity) {
+    throw new RangeError(`indexedDBDriver's leaseMs must be a number > 0, got ${String(leaseMs)}`);
+  }
+  if (options.indexedDB !== undefined && typeof options.indexedDB?.open !== "function") {
+    throw new TypeError("indexedDBDriver's indexedDB option must be an IDBFactory (with an open() method)");
+  }
+
+  let opening: Promise<Database> | undefined;
+  let gone: DriverError | undefined;
+  let opens = 0;
+  let report: (error: unknown) => void = () => {};
+  const channel = new EventChannel(`stater:${name}`, (error) => report(error));
+  const leases = new LeaseTable(() => database(), leaseMs);
+
+  function database(): Promise<Database> {
+    if (gone) return Promise.reject(gone);
+    if (!opening) {
+      let factory: IDBFactory;
+      try {
+        factory = options.indexedDB ?? defaultFactory();
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      opening = openDatabase(factory, name, (error) => {
+        gone = error;
+        report(error);
+      });
+      opening.catch(() => (opening = undefined));
+    }
+    return opening;
+  }
+
+  function lockManager(): LockManager | undefined {
+    if (options.locks === false) return undefined;
+    return options.locks ?? (globalThis as { navigator?: { locks?: LockManager } }).navigator?.locks;
+  }
+
+  async function run<T>(doing: string, fn: (db: Database) => Promise<T>): Promise<T> {
+    const db = await database();
+    try {
+      return await fn(db);
+    } catch (error) {
+      throw gone ?? storeError(error, name, doing);
+    }
+  }
+
+  return {
+    name: "indexeddb",
+
+    get renewEveryMs(): number | undefined {
+      return lockManager() ? undefined : leases.renewEveryMs;
+    },
+
+    async open(context: DriverContext): Promise<void> {
+      report = context.report;
+      opens++;
+      try {
+        await database();
+      } catch (error) {
+        opens--;
+        throw error;
+      }
+    },
+
+    check(value: unknown, path: string): void {
+      checkStorable(value, path, isBlob);
+    },
+
+    get(id: string): Promise<TaskRecord | undefined> {
+      return run("read a task", (db) => db.get("tasks", id));
+    },
+
+    list(query: ListQuery = {}): Promise<TaskRecord[]> {
+      return run("list tasks", (db) => listRecords(db, query));
+    },
+
+    commit(writes: readonly Write[]): Promise<WriteResult[]> {
+      if (writes.length === 0) return Promise.resolve([]);
+      return run(`commit ${writes.length} write(s)`, (db) => commitBatch(db, writes, durability));
+    },
+
+    acquire(id: string, options: AcquireOptions): Promise<Lease | undefined> {
+      const locks = lockManager();
+      if (locks) return lockTask(locks, `stater:${name}:${id}`, id, options);
+      return leases.acquire(id, options).catch((error) => {
+        throw gone ?? storeError(error, name, `take task "${id}"`);
+      });
+    },
+
+    publish(event: DriverEvent): void {
+      channel.publish(event);
+    },
+
+    subscribe(listener: (event: DriverEvent) => void): () => void {
+      return channel.subscribe(listener);
+    },
+
+    async close(): Promise<void> {
+      opens = Math.max(0, opens - 1);
+      if (opens > 0) return;
+      channel.close();
+      const db = opening;
+      opening = undefined;
+      gone = undefined;
+      if (db) (await db.catch(() => undefined))?.close();
+    },
+  };
+}

@@ -1,0 +1,36 @@
+import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { playwright } from "@vitest/browser-playwright";
+import { defineConfig } from "vitest/config";
+
+/** Debian's chromium, found on PATH; the browser tests fail loudly without it. */
+function chromium(): string {
+  let found = "";
+  try {
+    found = execFileSync("sh", ["-c", "command -v chromium"], { encoding: "utf8" }).trim();
+  } catch { /* not on PATH */ }
+  if (!found && existsSync("/usr/bin/chromium")) found = "/usr/bin/chromium";
+  if (!found) {
+    throw new Error("The browser tests need Chromium: install Debian's chromium package (apt-get install chromium) so that `chromium` is on PATH");
+  }
+  return found;
+}
+
+export default defineConfig({
+  test: {
+    name: "browser",
+    include: ["test/browser/**/*.test.ts"],
+    testTimeout: 30_000,
+    browser: {
+      enabled: true,
+      headless: true,
+      provider: playwright({
+        launchOptions: {
+          executablePath: chromium(),
+          args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        },
+      }),
+      instances: [{ browser: "chromium" }],
+    },
+  },
+});
