@@ -1,0 +1,275 @@
+/**
+ * The fs driver itself: a journal of commit batches (`active.log`), finished
+ * segments (`done-*.log`), and the store lock (`stater.lock`). See README.md
+ * for the format and why.
+ *
+ * @module
+ */
+
+import { mkdir, readdir } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import type { Driver, DriverContext, ListQuery, TaskRecord, Write, WriteResult } from "../../src/driver.ts";
+import { checkStorable } from "../../src/codec.ts";
+import { DriverError, StaterError, StoreCorruptError } from "../../src/errors.ts";
+import { mapFsError } from "./_errors.ts";
+import { AppendFile, headerFrame, linesFrame, readStoreFile, removeFile, replaceFile } from "./_file.ts";
+import { isFinished, StoreIndex } from "./_index.ts";
+import { type HeldLock, takeLock } from "./_lock.ts";
+import { deleteLine, type Entry, parseLine, putLine, readRecord } from "./_record.ts";
+import { MERGE_ALWAYS, MERGE_LOADED, Segments } from "./_segments.ts";
+import type { FsDriverOptions } from "./mod.ts";
+
+/** The journal grows to at least this many bytes before a compaction. */
+const COMPACT_MIN = 2 * 1024 * 1024;
+
+/** Failures to inject in tests: called before each journal write; throwing fails that write. */
+export interface FsFaults {
+  /** Called before appending a commit to `file`. */
+  beforeAppend?(file: string): void;
+}
+
+interface Session {
+  dir: string;
+  lock: HeldLock;
+  index: StoreIndex;
+  journal: AppendFile;
+  segments: Segments;
+  report(error: unknown): void;
+  /** Set after a failure that leaves the file in an unknown state: commits refuse until reopened. */
+  broken?: StaterError;
+  /** The size of the previous batch: small batches use blocking calls, which are faster alone. */
+  lastBatch: number;
+  loading?: Promise<void>;
+  flushing?: Promise<void>;
+  dirty: boolean;
+}
+
+/** Builds the driver; `faults` is for tests. */
+export function createFsDriver(options: FsDriverOptions, faults: FsFaults = {}): Driver {
+  if (typeof options !== "object" || options === null || typeof options.dir !== "string" || options.dir === "") {
+    throw new TypeError('fsDriver() needs { dir }: the folder of the store, such as fsDriver({ dir: ".stater" })');
+  }
+  const durability = options.durability ?? "strict";
+  if (durability !== "strict" && durability !== "relaxed") {
+    throw new RangeError(`fsDriver() durability must be "strict" or "relaxed", not ${JSON.stringify(durability)}`);
+  }
+  const strict = durability === "strict";
+  let session: Session | undefined;
+  let queue: Promise<unknown> = Promise.resolve();
+  let blocking: boolean | undefined;
+
+  /** Runs `fn` after every earlier exclusive call settled. */
+  function exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = queue.then(fn, fn);
+    queue = run.catch(() => {});
+    return run;
+  }
+
+  function live(): Session {
+    if (!session) throw new DriverError("fs", `The fs driver for ${options.dir} is not open: hand it to createEngine(), which opens it`, { code: "NOT_OPEN" });
+    if (session.broken) throw session.broken;
+    return session;
+  }
+
+  function loadFinished(s: Session): Promise<void> {
+    if (s.index.finished) return Promise.resolve();
+    s.loading ??= s.segments.load(s.index).then((torn) => {
+      for (const t of torn) s.report(new StoreCorruptError(`The fs driver dropped a damaged tail of a finished segment (${t})`));
+    }, (error) => {
+      s.loading = undefined;
+      s.index.finished = undefined;
+      throw mapFsError(error, `read the finished tasks in ${s.dir}`);
+    });
+    return s.loading;
+  }
+
+  function flushLater(s: Session): void {
+    s.dirty = true;
+    s.flushing ??= (async () => {
+      while (s.dirty && !s.broken) {
+        s.dirty = false;
+        try {
+          await s.journal.flush(false);
+        } catch (error) {
+          s.broken = mapFsError(error, `flush ${s.journal.path} to the disk`);
+          s.report(s.broken);
+        }
+      }
+      s.flushing = undefined;
+    })();
+  }
+
+  async function compact(s: Session): Promise<void> {
+    await s.flushing;
+    const { keep, move } = s.index.split();
+    if (move.length > 0) await s.segments.write(move);
+    const header = headerFrame("active");
+    const body = keep.length > 0 ? linesFrame(keep) : new Uint8Array(0);
+    const bytes = new Uint8Array(header.length + body.length);
+    bytes.set(header);
+    bytes.set(body, header.length);
+    await replaceFile(s.journal.path, bytes);
+    const old = s.journal;
+    s.journal = await AppendFile.open(old.path, bytes.length);
+    await old.close().catch(() => {});
+    s.index.moved();
+    const count = s.segments.numbers.length;
+    if (count > MERGE_ALWAYS || (count > MERGE_LOADED && s.index.finished)) {
+      await loadFinished(s);
+      await s.segments.merge(s.index);
+    }
+  }
+
+  async function commit(writes: readonly Write[]): Promise<WriteResult[]> {
+    const s = live();
+    const results: WriteResult[] = [];
+    const staged = new Map<string, Entry | null>();
+    const lines: string[] = [];
+    for (const write of writes) {
+      const id = write.type === "put" ? write.record.id : write.id;
+      let current = staged.has(id) ? staged.get(id) : s.index.lookup(id);
+      if (current === undefined && (write.type === "put" || write.expectRev !== undefined)) {
+        await loadFinished(s);
+        current = s.index.lookup(id);
+      }
+      if (write.expectRev !== undefined && write.expectRev !== (current?.rev ?? 0)) {
+        results.push({ ok: false, conflict: true });
+        continue;
+      }
+      if (write.type === "delete") {
+        staged.set(id, null);
+        lines.push(deleteLine(id));
+        results.push({ ok: true });
+        continue;
+      }
+      try {
+        const entry = putLine(write.record);
+        staged.set(id, entry);
+        lines.push(entry.line);
+        results.push({ ok: true });
+      } catch (error) {
+        results.push({ ok: false, error: error instanceof Error ? error : new Error(String(error)) });
+      }
+    }
+    if (lines.length === 0) return results;
+    const bytes = linesFrame(lines);
+    blocking ??= !("Deno" in globalThis);
+    const sync = blocking && strict && writes.length === 1 && s.lastBatch === 1;
+    s.lastBatch = writes.length;
+    try {
+      faults.beforeAppend?.(s.journal.path);
+      await s.journal.append(bytes, sync);
+    } catch (error) {
+      const mapped = mapFsError(error, `append a commit to ${s.journal.path}`);
+      if (s.journal.damaged) s.broken = mapped;
+      throw mapped;
+    }
+    if (strict) {
+      try {
+        await s.journal.flush(sync);
+      } catch (error) {
+        // After a failed fdatasync the written bytes may or may not be on the disk: reopen to find out.
+        throw (s.broken = mapFsError(error, `flush ${s.journal.path} to the disk`));
+      }
+    } else flushLater(s);
+    for (const [id, entry] of staged) s.index.applyJournal(entry ? { put: entry } : { deleted: id });
+    if (s.journal.size > COMPACT_MIN && s.journal.size > 3 * s.index.activeChars) {
+      // The commit stands; a failed compaction leaves a longer journal and is tried again later.
+      await compact(s).catch((error) => s.report(mapFsError(error, `compact ${s.journal.path}`)));
+    }
+    return results;
+  }
+
+  async function open(context: DriverContext): Promise<void> {
+    if (session) throw new DriverError("fs", `The fs driver for ${options.dir} is already open: give each engine its own fsDriver()`, { code: "ALREADY_OPEN" });
+    const dir = resolve(options.dir);
+    try {
+      await mkdir(dir, { recursive: true });
+    } catch (error) {
+      throw mapFsError(error, `create the store folder ${dir}`);
+    }
+    const lock = await takeLock(dir, context.owner);
+    try {
+      const names = await readdir(dir);
+      for (const name of names) if (name.endsWith(".tmp")) await removeFile(join(dir, name));
+      const segments = new Segments(dir);
+      segments.scan(names);
+      const path = join(dir, "active.log");
+      const index = new StoreIndex();
+      const read = await readStoreFile(path, "active");
+      let size: number;
+      if (!read) {
+        const header = headerFrame("active");
+        await replaceFile(path, header);
+        size = header.length;
+      } else {
+        for (const { offset, text } of read.texts) {
+          for (const line of text.split("\n")) index.applyJournal(parseLine(line, path, offset));
+        }
+        if (read.torn) {
+          context.report(new StoreCorruptError(
+            `The fs driver dropped an incomplete commit at the end of ${path} (${read.torn}), left by a crash while ` +
+              `it was written; every commit before it is intact`,
+            { file: path, offset: read.end },
+          ));
+        }
+        size = read.end;
+      }
+      const journal = await AppendFile.open(path, size);
+      session = { dir, lock, index, journal, segments, report: context.report, lastBatch: 0, dirty: false };
+    } catch (error) {
+      await lock.release().catch(() => {});
+      throw mapFsError(error, `open the store in ${dir}`);
+    }
+  }
+
+  async function close(): Promise<void> {
+    const s = session;
+    if (!s) return;
+    session = undefined;
+    try {
+      await s.flushing;
+      if (!s.broken && (s.index.movable > 0 || s.journal.size > 2 * s.index.activeChars + 65536)) {
+        await compact(s).catch((error) => s.report(mapFsError(error, `compact ${s.journal.path}`)));
+      } else if (!strict && !s.broken) await s.journal.flush(false);
+    } finally {
+      await s.journal.close().catch(() => {});
+      await s.lock.release();
+    }
+  }
+
+  async function find(id: string): Promise<TaskRecord | undefined> {
+    const s = live();
+    let entry = s.index.lookup(id);
+    if (entry === undefined) {
+      await exclusive(() => loadFinished(s));
+      entry = s.index.lookup(id);
+    }
+    return entry ? readRecord(entry, s.journal.path) : undefined;
+  }
+
+  async function list(query: ListQuery = {}): Promise<TaskRecord[]> {
+    const s = live();
+    const activeOnly = query.status !== undefined && query.status.every((status) => !isFinished(status));
+    if (!activeOnly) await exclusive(() => loadFinished(s));
+    const out: TaskRecord[] = [];
+    for (const entry of s.index.entries(activeOnly)) {
+      if (query.status && !query.status.includes(entry.status)) continue;
+      if (query.work !== undefined && entry.work !== query.work) continue;
+      out.push(readRecord(entry, s.journal.path));
+    }
+    return out;
+  }
+
+  return {
+    name: "fs",
+    open: (context) => exclusive(() => open(context)),
+    close: () => exclusive(close),
+    get: find,
+    list,
+    commit: (writes) => exclusive(() => commit(writes)),
+    check(value: unknown, path: string): void {
+      checkStorable(value, path);
+    },
+  };
+}

@@ -1,0 +1,169 @@
+/**
+ * The store lock: one engine writes a store at a time. The lock is a file,
+ * `stater.lock`, created exclusively (`O_EXCL`) and naming its holder: process
+ * id, host, boot id, process start time, when it was taken and the engine's
+ * owner id. A holder that is provably dead on this host (its process is gone,
+ * its process id now belongs to a younger process, or the machine restarted
+ * since) is replaced at once; any other holder gets a `StoreLockedError`.
+ *
+ * @module
+ */
+
+import { link, open, readFile, rename, stat, unlink } from "node:fs/promises";
+import { hostname } from "node:os";
+import { join } from "node:path";
+import process from "node:process";
+import { StoreLockedError } from "../../src/errors.ts";
+import type { LockHolder } from "../../src/errors.ts";
+import { errorCode, mapFsError } from "./_errors.ts";
+
+/** The lock file's name inside the store folder. */
+export const LOCK_FILE = "stater.lock";
+
+/** What the lock file holds. */
+export interface LockInfo extends LockHolder {
+  /** The kernel's boot id, where the platform has one (Linux). */
+  boot?: string;
+  /** The process's start time in clock ticks since boot, where the platform tells (Linux). */
+  start?: string;
+}
+
+/** A lock this process holds. */
+export interface HeldLock {
+  /** The lock file. */
+  readonly path: string;
+  /** Why an earlier holder was replaced, when one was. */
+  readonly replaced?: string;
+  /** Removes the lock file, if it is still ours. */
+  release(): Promise<void>;
+}
+
+/** Lock files held by open drivers of this process. */
+const heldHere = new Set<string>();
+
+async function readText(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, "utf8");
+  } catch (error) {
+    if (errorCode(error) === "ENOENT") return undefined;
+    throw mapFsError(error, `read the lock file ${path}`);
+  }
+}
+
+async function procText(path: string): Promise<string | undefined> {
+  try {
+    return (await readFile(path, "utf8")).trim();
+  } catch {
+    return undefined;
+  }
+}
+
+/** The start time of process `pid` (field 22 of /proc/<pid>/stat), where readable. */
+async function startOf(pid: number | "self"): Promise<string | undefined> {
+  const text = await procText(`/proc/${pid}/stat`);
+  if (!text) return undefined;
+  // The command name (field 2) is in parentheses and may hold spaces.
+  return text.slice(text.lastIndexOf(")") + 2).split(" ")[19];
+}
+
+function probe(pid: number): boolean | undefined {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    const code = errorCode(error);
+    return code === "ESRCH" ? false : code === "EPERM" ? true : undefined;
+  }
+}
+
+/** Why `holder` is provably dead, or `undefined` when it may be alive. */
+async function deadReason(holder: LockInfo, path: string, me: LockInfo): Promise<string | undefined> {
+  if (holder.host !== me.host || typeof holder.pid !== "number") return undefined;
+  if (holder.boot && me.boot && holder.boot !== me.boot) return `this machine restarted since process ${holder.pid} took it`;
+  if (holder.pid === me.pid) {
+    if (holder.start && me.start && holder.start !== me.start) return `process ${holder.pid} is gone (its id was reused)`;
+    return heldHere.has(path) ? undefined : `this process took it earlier and did not release it`;
+  }
+  const alive = probe(holder.pid);
+  if (alive === false) return `process ${holder.pid} is gone`;
+  if (alive && holder.start) {
+    const start = await startOf(holder.pid);
+    if (start && start !== holder.start) return `process ${holder.pid} is gone (its id now belongs to another process)`;
+  }
+  return undefined;
+}
+
+function describe(holder: LockInfo | undefined): string {
+  if (!holder) return "an engine that is taking it right now";
+  const since = typeof holder.since === "number" ? ` since ${new Date(holder.since).toISOString()}` : "";
+  return `process ${holder.pid} on host "${holder.host}" (owner "${holder.owner}")${since}`;
+}
+
+/** Takes the lock of the store in `dir` for `owner`; throws `StoreLockedError` when it is held. */
+export async function takeLock(dir: string, owner: string): Promise<HeldLock> {
+  const path = join(dir, LOCK_FILE);
+  const me: LockInfo = {
+    pid: process.pid,
+    host: hostname(),
+    since: Date.now(),
+    owner,
+    boot: await procText("/proc/sys/kernel/random/boot_id"),
+    start: await startOf("self"),
+  };
+  const text = JSON.stringify(me);
+  let replaced: string | undefined;
+  for (let attempt = 0; attempt < 5; attempt++) {
+    try {
+      const handle = await open(path, "wx");
+      try {
+        await handle.writeFile(text);
+      } finally {
+        await handle.close();
+      }
+      heldHere.add(path);
+      return {
+        path,
+        replaced,
+        async release() {
+          heldHere.delete(path);
+          if ((await readText(path)) === text) await unlink(path).catch(() => {});
+        },
+      };
+    } catch (error) {
+      if (errorCode(error) !== "EEXIST") throw mapFsError(error, `create the lock file ${path}`);
+    }
+    const current = await readText(path);
+    if (current === undefined) continue;
+    let holder: LockInfo | undefined;
+    try {
+      holder = JSON.parse(current) as LockInfo;
+    } catch {
+      holder = undefined;
+    }
+    let reason = holder ? await deadReason(holder, path, me) : undefined;
+    if (!holder) {
+      // Empty or cut short: being written right now, or left by a crash in between.
+      const age = Date.now() - (await stat(path).catch(() => ({ mtimeMs: Date.now() }))).mtimeMs;
+      if (age > 5000) reason = "the lock file was left empty";
+    }
+    if (!reason) {
+      throw new StoreLockedError(
+        `The fs store in ${dir} is held by ${describe(holder)}: close that engine first (one engine writes a store ` +
+          `at a time). If that process is gone and ran on another machine, delete ${path}`,
+        holder && { pid: holder.pid, host: holder.host, since: holder.since, owner: holder.owner },
+      );
+    }
+    // Move the dead holder's file aside, then check that it was the one judged dead.
+    const aside = `${path}.${me.pid}.${Math.random().toString(36).slice(2)}.stale`;
+    try {
+      await rename(path, aside);
+    } catch (error) {
+      if (errorCode(error) === "ENOENT") continue;
+      throw mapFsError(error, `replace the lock file ${path}`);
+    }
+    if ((await readText(aside)) !== current) await link(aside, path).catch(() => {});
+    else replaced = `${describe(holder)} held it, but ${reason}`;
+    await unlink(aside).catch(() => {});
+  }
+  throw new StoreLockedError(`The fs store in ${dir} is being taken by other engines at the same time: try again`);
+}
