@@ -1,0 +1,138 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { createEngine, type Driver, type WorkFunction } from "../../src/mod.ts";
+import { indexedDBDriver } from "../../drivers/indexeddb/mod.ts";
+import { testDriver } from "../conformance/suite.ts";
+import { deleteDatabase, eventually, freshName } from "./_util.ts";
+
+const names: string[] = [];
+function name(): string {
+  const n = freshName("own");
+  names.push(n);
+  return n;
+}
+afterEach(async () => {
+  for (const n of names.splice(0)) await deleteDatabase(n);
+});
+
+const ctx = { owner: "test", report: (error: unknown) => { throw error; } };
+const acquire = (d: Driver, owner: string, wait: boolean, signal = new AbortController().signal) =>
+  d.acquire!("t", { owner, wait, signal });
+
+for (const mode of ["Web Locks", "leases"] as const) {
+  const make = (db: string) => indexedDBDriver({ name: db, ...(mode === "leases" ? { locks: false as const, leaseMs: 300 } : {}) });
+
+  describe(`ownership with ${mode}`, () => {
+    it("a task has one owner at a time; a waiting engine gets it once the holder releases it", async () => {
+      const db = name();
+      const a = make(db);
+      const b = make(db);
+      await a.open!(ctx);
+      await b.open!(ctx);
+      const held = await acquire(a, "A", false);
+      expect(held).toBeDefined();
+      expect(await acquire(b, "B", false)).toBeUndefined();
+      let got = false;
+      const waiting = acquire(b, "B", true).then((lease) => ((got = true), lease));
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(got).toBe(false);
+      await held!.release();
+      const lease = await waiting;
+      expect(lease?.id).toBe("t");
+      expect(await acquire(a, "A", false)).toBeUndefined();
+      await lease!.release();
+      await a.close!();
+      await b.close!();
+    });
+
+    it("an aborted wait gives up without taking the task", async () => {
+      const db = name();
+      const a = make(db);
+      const b = make(db);
+      await a.open!(ctx);
+      await b.open!(ctx);
+      const held = await acquire(a, "A", false);
+      const ac = new AbortController();
+      const waiting = acquire(b, "B", true, ac.signal);
+      ac.abort();
+      expect(await waiting).toBeUndefined();
+      await held!.release();
+      const again = await acquire(a, "A", false);
+      expect(again).toBeDefined();
+      await again!.release();
+      await a.close!();
+      await b.close!();
+    });
+  });
+
+  testDriver({ test: (n, f) => it(n, f) }, {
+    name: `indexeddb with ${mode}`,
+    setup: async () => {
+      const db = name();
+      return { open: () => make(db) };
+    },
+    capabilities: { blobs: true, concurrentEngines: true },
+  });
+}
+
+describe("leases, where Web Locks are missing", () => {
+  it("the engine renews its leases, and a dead owner's task is taken over once its lease runs out", async () => {
+    const db = name();
+    const d = indexedDBDriver({ name: db, locks: false, leaseMs: 300 });
+    expect(d.renewEveryMs).toBe(100);
+    expect(indexedDBDriver({ name: db }).renewEveryMs).toBeUndefined();
+    await d.open!(ctx);
+    const dead = await d.acquire!("t", { owner: "dead", wait: false, signal: new AbortController().signal });
+    expect(dead).toBeDefined(); // never renewed nor released: its holder "died"
+    const count: WorkFunction<{ n: number }, number> = (s, c) => (s.n >= 5 ? c.done(s.n) : { n: s.n + 1 });
+    const engine = await createEngine({ driver: indexedDBDriver({ name: db, locks: false, leaseMs: 300 }), work: { count } });
+    const started = Date.now();
+    const task = await engine.create("count", { n: 0 }, { id: "t" });
+    expect(await task.result()).toBe(5);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+    await expect(dead!.renew!()).rejects.toMatchObject({ code: "OWNERSHIP_LOST" });
+    await engine.close();
+    await d.close!();
+  });
+});
+
+describe("cross-tab events over BroadcastChannel", () => {
+  it("an engine sees the progress, messages and status of a task another engine runs", async () => {
+    const db = name();
+    const work: WorkFunction<{ n: number }, string> = async (s, c) => {
+      c.progress(s.n, 5);
+      c.emit(`at ${s.n}`);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      return s.n >= 5 ? c.done("finished") : { n: s.n + 1 };
+    };
+    const runner = await createEngine({ driver: indexedDBDriver({ name: db }), work: { work } });
+    const watcher = await createEngine({ driver: indexedDBDriver({ name: db }), work: { work }, autoResume: false });
+    const progress: number[] = [];
+    const messages: unknown[] = [];
+    const statuses: string[] = [];
+    watcher.on("progress", (e) => progress.push(e.done));
+    watcher.on("message", (e) => messages.push(e.message));
+    watcher.on("status", (e) => statuses.push(e.to));
+    const task = await runner.create("work", { n: 0 }, { id: "seen" });
+    expect(await task.result()).toBe("finished");
+    await eventually(() => statuses.includes("done"), 5000, "the done status in the watcher");
+    expect(progress).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(messages).toEqual(["at 0", "at 1", "at 2", "at 3", "at 4", "at 5"]);
+    expect((await watcher.get("seen"))?.status).toBe("done");
+    await runner.close();
+    await watcher.close();
+  });
+
+  it("commits are broadcast on the channel named after the database", async () => {
+    const db = name();
+    const channel = new BroadcastChannel(`stater:${db}`);
+    const seen: { type: string; record?: { id: string; rev: number } }[] = [];
+    channel.onmessage = (e) => seen.push(e.data);
+    const one: WorkFunction<null, number> = (_s, c) => c.done(1);
+    const engine = await createEngine({ driver: indexedDBDriver({ name: db }), work: { one } });
+    await (await engine.create("one", null, { id: "x" })).result();
+    await eventually(() => seen.some((e) => e.type === "commit" && e.record?.rev === 3), 5000, "the final commit");
+    expect(seen.filter((e) => e.type === "commit").map((e) => e.record!.rev)).toEqual([1, 2, 3]);
+    channel.close();
+    await engine.close();
+  });
+});
