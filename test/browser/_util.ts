@@ -38,3 +38,21 @@ export function deferred<T = void>(): { promise: Promise<T>; resolve(value: T): 
   const promise = new Promise<T>((r) => (resolve = r));
   return { promise, resolve };
 }
+
+/**
+ * A source of fresh database names for one test file; `dropAll()` deletes
+ * the ones handed out since it last ran (call it in `afterEach`).
+ */
+export function databases(prefix: string): { name(): string; dropAll(): Promise<void> } {
+  const names: string[] = [];
+  return {
+    name() {
+      const n = freshName(prefix);
+      names.push(n);
+      return n;
+    },
+    async dropAll() {
+      for (const n of names.splice(0)) await deleteDatabase(n);
+    },
+  };
+}

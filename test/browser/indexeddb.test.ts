@@ -1,17 +1,12 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createEngine, DriverError, StateNotStorableError, type TaskRecord, type WorkFunction } from "../../src/mod.ts";
 import { indexedDBDriver } from "../../drivers/indexeddb/mod.ts";
-import { deferred, deleteDatabase, eventually, freshName } from "./_util.ts";
+import { databases, deferred, deleteDatabase, eventually } from "./_util.ts";
 
-const names: string[] = [];
-function name(): string {
-  const n = freshName("idb");
-  names.push(n);
-  return n;
-}
+const { name, dropAll } = databases("idb");
 afterEach(async () => {
   vi.restoreAllMocks();
-  for (const n of names.splice(0)) await deleteDatabase(n);
+  await dropAll();
 });
 
 function record(id: string, patch: Partial<TaskRecord> = {}): TaskRecord {

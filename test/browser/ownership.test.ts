@@ -2,17 +2,10 @@ import { afterEach, describe, expect, it } from "vitest";
 import { createEngine, type Driver, type WorkFunction } from "../../src/mod.ts";
 import { indexedDBDriver } from "../../drivers/indexeddb/mod.ts";
 import { testDriver } from "../conformance/suite.ts";
-import { deleteDatabase, eventually, freshName } from "./_util.ts";
+import { databases, eventually } from "./_util.ts";
 
-const names: string[] = [];
-function name(): string {
-  const n = freshName("own");
-  names.push(n);
-  return n;
-}
-afterEach(async () => {
-  for (const n of names.splice(0)) await deleteDatabase(n);
-});
+const { name, dropAll } = databases("own");
+afterEach(dropAll);
 
 const ctx = { owner: "test", report: (error: unknown) => { throw error; } };
 const acquire = (d: Driver, owner: string, wait: boolean, signal = new AbortController().signal) =>
@@ -22,12 +15,17 @@ for (const mode of ["Web Locks", "leases"] as const) {
   const make = (db: string) => indexedDBDriver({ name: db, ...(mode === "leases" ? { locks: false as const, leaseMs: 300 } : {}) });
 
   describe(`ownership with ${mode}`, () => {
-    it("a task has one owner at a time; a waiting engine gets it once the holder releases it", async () => {
+    async function pair(): Promise<[Driver, Driver]> {
       const db = name();
       const a = make(db);
       const b = make(db);
       await a.open!(ctx);
       await b.open!(ctx);
+      return [a, b];
+    }
+
+    it("a task has one owner at a time; a waiting engine gets it once the holder releases it", async () => {
+      const [a, b] = await pair();
       const held = await acquire(a, "A", false);
       expect(held).toBeDefined();
       expect(await acquire(b, "B", false)).toBeUndefined();
@@ -45,11 +43,7 @@ for (const mode of ["Web Locks", "leases"] as const) {
     });
 
     it("an aborted wait gives up without taking the task", async () => {
-      const db = name();
-      const a = make(db);
-      const b = make(db);
-      await a.open!(ctx);
-      await b.open!(ctx);
+      const [a, b] = await pair();
       const held = await acquire(a, "A", false);
       const ac = new AbortController();
       const waiting = acquire(b, "B", true, ac.signal);
