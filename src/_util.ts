@@ -77,3 +77,35 @@ export function loadError(stored: StoredError): Error {
   if (stored.stack !== undefined) error.stack = stored.stack;
   return error;
 }
+
+type Immediate = (fn: () => void) => unknown;
+let channel: MessageChannel | undefined;
+const queued: (() => void)[] = [];
+
+/**
+ * Lets the event loop run (timers, I/O, other tasks) and resumes as soon as
+ * it can: setImmediate where there is one, else a MessageChannel message,
+ * else a zero timeout.
+ */
+export function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => {
+    const immediate = (globalThis as { setImmediate?: Immediate }).setImmediate;
+    if (immediate) {
+      immediate(resolve);
+      return;
+    }
+    if (typeof MessageChannel === "function") {
+      if (!channel) {
+        channel = new MessageChannel();
+        channel.port1.onmessage = () => queued.shift()?.();
+        // Do not keep a process alive just for this channel (Deno, Node).
+        (channel.port1 as { unref?: () => void }).unref?.();
+        (channel.port2 as { unref?: () => void }).unref?.();
+      }
+      queued.push(resolve);
+      channel.port2.postMessage(0);
+      return;
+    }
+    setTimeout(resolve, 0);
+  });
+}

@@ -21,7 +21,7 @@ import {
 import type { CommitQueue } from "./_commit_queue.ts";
 import type { EngineEvents } from "./events.ts";
 import type { Clock, PauseOptions, StepContext, TaskInfo, WorkFunction } from "./types.ts";
-import { isThenable, loadError, storeError, toError, untilAborted } from "./_util.ts";
+import { isThenable, loadError, storeError, toError, untilAborted, yieldToEventLoop } from "./_util.ts";
 
 /**
  * A task of an engine. Its fields are the latest known values, read only;
@@ -85,6 +85,8 @@ export interface EngineCore {
 type Stop = "close" | "pause" | "pause-immediate" | "cancel" | "lost" | "remove";
 const STOP_RANK: Record<Stop, number> = { close: 1, pause: 2, "pause-immediate": 3, cancel: 4, lost: 5, remove: 6 };
 const CONFLICT_RETRIES = 50;
+/** A task that steps without ever waiting on I/O lets the event loop run this often, in ms. */
+const YIELD_EVERY_MS = 10;
 
 function abortReason(message: string): Error {
   try {
@@ -673,7 +675,20 @@ export class TaskImpl implements Task {
     const e = this.#e;
     const fn = e.workFn(this.work)!;
     const check = e.driver.check?.bind(e.driver);
+    let sinceYield = 0;
+    let yieldedAt = e.clock.now();
     while (!this.#stop) {
+      // Steps that never wait on real I/O (a memory store, sync work) would
+      // starve timers and other tasks: let the event loop in now and then.
+      if (++sinceYield === 64) {
+        sinceYield = 0;
+        const now = e.clock.now();
+        if (now - yieldedAt >= YIELD_EVERY_MS) {
+          await yieldToEventLoop();
+          yieldedAt = e.clock.now();
+          if (this.#stop) break;
+        }
+      }
       let out: unknown;
       try {
         out = fn(this.#state, this.#context(signal));

@@ -1,0 +1,374 @@
+/**
+ * The driver conformance suite: written once, run by every driver on every
+ * runtime it claims (vitest on Node and in Chromium, `deno test` on Deno).
+ * It uses no runtime-specific API.
+ *
+ *   testDriver({ test: (name, fn) => it(name, fn) }, { name: "memory", setup })
+ */
+
+import {
+  createEngine,
+  type Driver,
+  StateNotStorableError,
+  StoreLockedError,
+  TaskExistsError,
+  type TaskRecord,
+  type WorkFunction,
+} from "../../src/mod.ts";
+import { assert, assertEquals, assertRejects, eventually } from "./_assert.ts";
+
+/** One fresh store; each `open()` is a new driver object over it (a restart). */
+export interface StoreUnderTest {
+  open(): Driver | Promise<Driver>;
+  cleanup?(): Promise<void>;
+}
+
+/** The driver being tested. */
+export interface DriverSubject {
+  name: string;
+  setup(): Promise<StoreUnderTest>;
+  capabilities?: {
+    /** Blob and File round-trip (IndexedDB). */
+    blobs?: boolean;
+    /** Two engines may open the store at once (per-task ownership); otherwise the second gets StoreLockedError. */
+    concurrentEngines?: boolean;
+  };
+}
+
+/** How the suite registers a test. */
+export interface TestApi {
+  test(name: string, fn: () => Promise<void>): void;
+}
+
+function record(id: string, patch: Partial<TaskRecord> = {}): TaskRecord {
+  return { id, work: "w", status: "pending", state: { n: 0 }, step: 0, rev: 1, createdAt: 1, updatedAt: 1, ...patch };
+}
+
+const count: WorkFunction<{ n: number; to: number }, number> = (s, ctx) => (s.n >= s.to ? ctx.done(s.n) : { n: s.n + 1, to: s.to });
+
+/** Registers the suite for `subject`. */
+export function testDriver(t: TestApi, subject: DriverSubject): void {
+  const caps = subject.capabilities ?? {};
+  const it = (name: string, fn: (store: StoreUnderTest) => Promise<void>) =>
+    t.test(`${subject.name}: ${name}`, async () => {
+      const store = await subject.setup();
+      try {
+        await fn(store);
+      } finally {
+        await store.cleanup?.();
+      }
+    });
+
+  async function opened(store: StoreUnderTest): Promise<Driver> {
+    const driver = await store.open();
+    await driver.open?.({ owner: "suite", report: (error) => { throw error; } });
+    return driver;
+  }
+
+  it("get() of a missing id is undefined", async (store) => {
+    const d = await opened(store);
+    assertEquals(await d.get("nope"), undefined);
+    await d.close?.();
+  });
+
+  it("a put with expectRev 0 creates the record, and get() returns it whole", async (store) => {
+    const d = await opened(store);
+    const r = record("a", { progress: { done: 1, total: 2 } });
+    assertEquals(await d.commit([{ type: "put", record: r, expectRev: 0 }]), [{ ok: true }]);
+    assertEquals(await d.get("a"), r);
+    await d.close?.();
+  });
+
+  it("commit is compare-and-set on the revision", async (store) => {
+    const d = await opened(store);
+    await d.commit([{ type: "put", record: record("a"), expectRev: 0 }]);
+    const [again] = await d.commit([{ type: "put", record: record("a"), expectRev: 0 }]);
+    assert(again && !again.ok && again.conflict, "a second create conflicts");
+    const [stale] = await d.commit([{ type: "put", record: record("a", { rev: 3, step: 9 }), expectRev: 2 }]);
+    assert(stale && !stale.ok && stale.conflict, "a stale revision conflicts");
+    assertEquals(await d.commit([{ type: "put", record: record("a", { rev: 2, step: 1 }), expectRev: 1 }]), [{ ok: true }]);
+    assertEquals((await d.get("a"))?.step, 1);
+    assertEquals((await d.get("a"))?.rev, 2);
+    await d.close?.();
+  });
+
+  it("writes of a batch apply in order, and a conflict fails only its own write", async (store) => {
+    const d = await opened(store);
+    const results = await d.commit([
+      { type: "put", record: record("a"), expectRev: 0 },
+      { type: "put", record: record("a", { rev: 2, status: "running" }), expectRev: 1 },
+      { type: "put", record: record("b", { rev: 5 }), expectRev: 4 },
+      { type: "put", record: record("c"), expectRev: 0 },
+    ]);
+    assertEquals(results.map((r) => r.ok), [true, true, false, true]);
+    assertEquals((await d.get("a"))?.status, "running");
+    assertEquals(await d.get("b"), undefined);
+    assertEquals((await d.get("c"))?.rev, 1);
+    await d.close?.();
+  });
+
+  it("delete removes a record, checking the revision when given", async (store) => {
+    const d = await opened(store);
+    await d.commit([{ type: "put", record: record("a"), expectRev: 0 }, { type: "put", record: record("b"), expectRev: 0 }]);
+    const [stale] = await d.commit([{ type: "delete", id: "a", expectRev: 7 }]);
+    assert(stale && !stale.ok && stale.conflict, "a stale delete conflicts");
+    assertEquals(await d.commit([{ type: "delete", id: "a", expectRev: 1 }, { type: "delete", id: "b" }]), [{ ok: true }, { ok: true }]);
+    assertEquals(await d.get("a"), undefined);
+    assertEquals(await d.get("b"), undefined);
+    assertEquals(await d.list(), []);
+    await d.close?.();
+  });
+
+  it("list() filters by status and by work", async (store) => {
+    const d = await opened(store);
+    await d.commit([
+      { type: "put", record: record("p", { status: "pending" }), expectRev: 0 },
+      { type: "put", record: record("r", { status: "running", work: "x" }), expectRev: 0 },
+      { type: "put", record: record("d", { status: "done", result: 1 }), expectRev: 0 },
+      { type: "put", record: record("f", { status: "failed", error: { name: "Error", message: "boom" } }), expectRev: 0 },
+    ]);
+    const ids = async (q?: Parameters<Driver["list"]>[0]) => (await d.list(q)).map((r) => r.id).sort();
+    assertEquals(await ids(), ["d", "f", "p", "r"]);
+    assertEquals(await ids({ status: ["pending", "running"] }), ["p", "r"]);
+    assertEquals(await ids({ status: ["done"] }), ["d"]);
+    assertEquals(await ids({ work: "x" }), ["r"]);
+    assertEquals(await ids({ status: ["pending"], work: "x" }), []);
+    assertEquals((await d.list({ status: ["failed"] }))[0]?.error, { name: "Error", message: "boom" });
+    await d.close?.();
+  });
+
+  it("every storable kind of value round-trips", async (store) => {
+    const d = await opened(store);
+    const proto = JSON.parse('{"__proto__": {"polluted": true}}');
+    const state = {
+      text: "héllo ✓ \u0000",
+      num: 1.5,
+      neg0: -0,
+      nan: NaN,
+      inf: -Infinity,
+      big: 12345678901234567890n,
+      nil: null,
+      undef: undefined,
+      yes: true,
+      when: new Date(1_700_000_000_000),
+      map: new Map<unknown, unknown>([["k", 1], [2, new Set([3])]]),
+      set: new Set(["a", "b"]),
+      bytes: new Uint8Array([0, 1, 254, 255]),
+      buffer: new Uint8Array([9, 8, 7]).buffer,
+      nested: [{ "~": "looks like a tag", deep: [[undefined]] }],
+      proto,
+    };
+    await d.commit([{ type: "put", record: record("v", { state, result: undefined }), expectRev: 0 }]);
+    const back = await d.get("v");
+    assertEquals(back?.state, state);
+    const p = (back?.state as { proto: object }).proto;
+    assertEquals(Object.getPrototypeOf(p), Object.prototype, "__proto__ stays plain data");
+    assertEquals(({} as { polluted?: boolean }).polluted, undefined, "no prototype pollution");
+    await d.close?.();
+  });
+
+  it("check() refuses what cannot be stored, naming the path", async (store) => {
+    const d = await opened(store);
+    if (!d.check) throw new Error(`${subject.name} has no check(): every stater driver must refuse unstorable states early`);
+    class Handle {}
+    const bad: [unknown, string][] = [
+      [{ files: [{}, {}, {}, { handle: new Handle() }] }, "state.files[3].handle"],
+      [{ f: () => 1 }, "state.f"],
+      [{ s: Symbol("x") }, "state.s"],
+      [{ m: new Map([["k", { fn: () => 0 }]]) }, 'state.m.get("k").fn'],
+    ];
+    for (const [value, path] of bad) {
+      let error: unknown;
+      try {
+        d.check(value, "state");
+      } catch (e) {
+        error = e;
+      }
+      assert(error instanceof StateNotStorableError, `refuses ${path}`);
+      assertEquals((error as StateNotStorableError).path, path);
+    }
+    const cycle: Record<string, unknown> = {};
+    cycle.self = cycle;
+    let error: unknown;
+    try {
+      d.check(cycle, "state");
+    } catch (e) {
+      error = e;
+    }
+    assert(error instanceof StateNotStorableError, "refuses a cycle");
+    d.check({ ok: [1, "2", null, new Date(0), new Map(), new Set(), 1n, new Uint8Array(1)] }, "state");
+    await d.close?.();
+  });
+
+  it("a record is a copy: mutating it after commit or after get changes nothing stored", async (store) => {
+    const d = await opened(store);
+    const state = { list: [1, 2], inner: { x: 1 } };
+    const r = record("a", { state });
+    await d.commit([{ type: "put", record: r, expectRev: 0 }]);
+    state.list.push(3);
+    state.inner.x = 99;
+    const got = await d.get("a");
+    assertEquals(got?.state, { list: [1, 2], inner: { x: 1 } });
+    (got!.state as { list: number[] }).list.push(4);
+    assertEquals((await d.get("a"))?.state, { list: [1, 2], inner: { x: 1 } });
+    await d.close?.();
+  });
+
+  it("hostile ids round-trip exactly", async (store) => {
+    const d = await opened(store);
+    const ids = ["../x", "/etc/x", "con", "a".repeat(2000), "nul\u0000byte", "emoji 🧪✨", "..", ".", "a/b\\c", "CON.txt", " "];
+    await d.commit(ids.map((id) => ({ type: "put", record: record(id, { state: { id } }), expectRev: 0 })));
+    for (const id of ids) assertEquals((await d.get(id))?.state, { id }, `id ${JSON.stringify(id.slice(0, 20))}`);
+    assertEquals((await d.list()).map((r) => r.id).sort(), [...ids].sort());
+    await d.close?.();
+  });
+
+  it("records survive closing and opening the store again", async (store) => {
+    const d = await opened(store);
+    await d.commit([{ type: "put", record: record("a", { state: { when: new Date(5) } }), expectRev: 0 }]);
+    await d.commit([{ type: "put", record: record("a", { rev: 2, status: "done", result: [1n] }), expectRev: 1 }]);
+    await d.close?.();
+    const again = await opened(store);
+    const back = await again.get("a");
+    assertEquals(back?.rev, 2);
+    assertEquals(back?.status, "done");
+    assertEquals(back?.result, [1n]);
+    await again.close?.();
+  });
+
+  if (caps.blobs) {
+    it("Blob and File in a state round-trip", async (store) => {
+      const d = await opened(store);
+      const file = new File(["file body"], "a.txt", { type: "text/plain" });
+      d.check?.({ file }, "state");
+      await d.commit([{ type: "put", record: record("b", { state: { file, blob: new Blob(["xyz"]) } }), expectRev: 0 }]);
+      const back = (await d.get("b"))?.state as { file: File; blob: Blob };
+      assertEquals(back.file.name, "a.txt");
+      assertEquals(await back.file.text(), "file body");
+      assertEquals(await back.blob.text(), "xyz");
+      await d.close?.();
+    });
+  }
+
+  // ---- through the engine ----
+
+  it("an engine runs a task to done and the result survives a restart", async (store) => {
+    const engine = await createEngine({ driver: await store.open(), work: { count } });
+    const task = await engine.create("count", { n: 0, to: 25 }, { id: "c" });
+    assertEquals(await task.result(), 25);
+    assertEquals(task.step, 26);
+    await engine.close();
+    const again = await createEngine({ driver: await store.open(), work: { count } });
+    const info = await again.list({ status: "done" });
+    assertEquals(info.map((i) => [i.id, i.result, i.step]), [["c", 25, 26]]);
+    assertEquals(await (await again.get("c"))?.result(), 25);
+    await again.close();
+  });
+
+  it("a restarted engine resumes a task from its last commit", async (store) => {
+    const seen: number[] = [];
+    let gate = 5;
+    const slow: WorkFunction<{ n: number }, number> = async (s, ctx) => {
+      seen.push(s.n);
+      if (s.n >= gate) await new Promise((resolve) => ctx.signal.addEventListener("abort", resolve));
+      return s.n >= 10 ? ctx.done(s.n) : { n: s.n + 1 };
+    };
+    const first = await createEngine({ driver: await store.open(), work: { slow }, closeTimeoutMs: 20 });
+    const task = await first.create("slow", { n: 0 }, { id: "s" });
+    await eventually(() => task.step === 5, 5000, "five steps");
+    await first.close();
+    assertEquals(task.status, "running", "close keeps the status");
+    gate = Infinity;
+    seen.length = 0;
+    const second = await createEngine({ driver: await store.open(), work: { slow } });
+    const resumed = await second.get("s");
+    assertEquals(await resumed?.result(), 10);
+    assertEquals(seen[0], 5, "resumes from the last committed state");
+    assertEquals(seen, [5, 6, 7, 8, 9, 10]);
+    await second.close();
+  });
+
+  it("a paused task stays paused across a restart", async (store) => {
+    const first = await createEngine({ driver: await store.open(), work: { count } });
+    const task = await first.create("count", { n: 0, to: 1e9 }, { id: "p" });
+    await eventually(() => task.step >= 3, 5000, "three steps");
+    await task.pause();
+    const at = task.step;
+    await first.close();
+    const second = await createEngine({ driver: await store.open(), work: { count } });
+    await second.idle();
+    const again = await second.get("p");
+    assertEquals(again?.status, "paused");
+    assertEquals(again?.step, at);
+    assertEquals((again?.state as { n: number }).n, at);
+    await second.close();
+  });
+
+  it("a step returning an unstorable state fails its task and keeps the last committed state", async (store) => {
+    const bad: WorkFunction<{ n: number }> = (s) => (s.n === 2 ? { n: 3, f: () => 0 } as never : { n: s.n + 1 });
+    const engine = await createEngine({ driver: await store.open(), work: { bad } });
+    const task = await engine.create("bad", { n: 0 });
+    const error = await assertRejects(() => task.result(), Error);
+    assert(error.message.includes("state.f"), `names the path: ${error.message}`);
+    assertEquals(task.status, "failed");
+    const stored = (await engine.list({ status: "failed" }))[0];
+    assertEquals(stored?.state, { n: 2 });
+    assert(stored?.error?.message.includes("state.f"), "the stored error names the path");
+    await engine.close();
+  });
+
+  it("creating an existing id is idempotent, and another work for it is refused", async (store) => {
+    const other: WorkFunction<null> = (_s, ctx) => ctx.done(null);
+    const engine = await createEngine({ driver: await store.open(), work: { count, other } });
+    const a = await engine.create("count", { n: 0, to: 3 }, { id: "same" });
+    await a.result();
+    const b = await engine.create("count", { n: 100, to: 200 }, { id: "same" });
+    assertEquals(b.state, { n: 3, to: 3 }, "unchanged");
+    await assertRejects(() => engine.create("other", null, { id: "same" }), TaskExistsError);
+    await engine.close();
+  });
+
+  it("many tasks at once all finish exactly (group commit)", async (store) => {
+    const engine = await createEngine({ driver: await store.open(), work: { count } });
+    const tasks = await Promise.all(Array.from({ length: 24 }, (_, i) => engine.create("count", { n: 0, to: 10 + i }, { id: `t${i}` })));
+    const results = await Promise.all(tasks.map((task) => task.result()));
+    assertEquals(results, tasks.map((_, i) => 10 + i));
+    await engine.close();
+    const again = await createEngine({ driver: await store.open(), work: { count } });
+    assertEquals((await again.list({ status: "done" })).length, 24);
+    await again.close();
+  });
+
+  if (caps.concurrentEngines) {
+    it("two engines on one store never step a task at the same time, and one takes over when the other closes", async (store) => {
+      let active = 0;
+      let overlap = false;
+      const steps: number[] = [];
+      const shared: WorkFunction<{ n: number }, number> = async (s, ctx) => {
+        active++;
+        if (active > 1) overlap = true;
+        steps.push(s.n);
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        active--;
+        return s.n >= 40 ? ctx.done(s.n) : { n: s.n + 1 };
+      };
+      const a = await createEngine({ driver: await store.open(), work: { shared } });
+      const b = await createEngine({ driver: await store.open(), work: { shared } });
+      const task = await a.create("shared", { n: 0 }, { id: "x" });
+      await eventually(() => task.step >= 10, 5000, "ten steps in the first engine");
+      await a.close();
+      await eventually(async () => (await b.list({ status: "done" })).length === 1, 10000, "the second engine to finish it");
+      assert(!overlap, "no two steps ran at once");
+      assertEquals(new Set(steps).size, 41, "every step ran");
+      await b.close();
+    });
+  } else {
+    it("a second engine on the same store is refused with StoreLockedError", async (store) => {
+      const a = await createEngine({ driver: await store.open(), work: { count } });
+      await assertRejects(async () => createEngine({ driver: await store.open(), work: { count } }), StoreLockedError);
+      await a.close();
+      const b = await createEngine({ driver: await store.open(), work: { count } });
+      await b.close();
+    });
+  }
+}

@@ -1,0 +1,11 @@
+import { memoryDriver } from "../../drivers/memory/mod.ts";
+import { testDriver } from "../conformance/suite.ts";
+
+testDriver({ test: (name, fn) => Deno.test({ name, fn, sanitizeOps: false, sanitizeResources: false }) }, {
+  name: "memory (Deno)",
+  setup: async () => {
+    const driver = memoryDriver();
+    return { open: () => driver };
+  },
+  capabilities: { concurrentEngines: true },
+});
