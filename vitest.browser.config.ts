@@ -1,21 +1,7 @@
-import { execFileSync } from "node:child_process";
-import { existsSync } from "node:fs";
 import { playwright } from "@vitest/browser-playwright";
 import { defineConfig } from "vitest/config";
 import { BaseSequencer, type TestSpecification } from "vitest/node";
-
-/** Debian's chromium, found on PATH; the browser tests fail loudly without it. */
-function chromium(): string {
-  let found = "";
-  try {
-    found = execFileSync("sh", ["-c", "command -v chromium"], { encoding: "utf8" }).trim();
-  } catch { /* not on PATH */ }
-  if (!found && existsSync("/usr/bin/chromium")) found = "/usr/bin/chromium";
-  if (!found) {
-    throw new Error("The browser tests need Chromium: install Debian's chromium package (apt-get install chromium) so that `chromium` is on PATH");
-  }
-  return found;
-}
+import { chromiumPath } from "./test/e2e-idb/_harness.ts";
 
 /**
  * The files share one origin (its databases, locks and quota), so they run
@@ -42,7 +28,7 @@ export default defineConfig({
       screenshotFailures: false,
       provider: playwright({
         launchOptions: {
-          executablePath: chromium(),
+          executablePath: chromiumPath(), // throws when Chromium is missing: never a quiet skip
           args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
         },
       }),

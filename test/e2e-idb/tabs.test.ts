@@ -1,0 +1,129 @@
+/**
+ * End to end in Chromium: a page running stater on the IndexedDB driver is
+ * reloaded mid-task, shared by two tabs, and closed while it owns a task.
+ */
+import type { Browser, BrowserContext, Page } from "playwright";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { launchChromium, type PageServer, servePage } from "./_harness.ts";
+
+let server: PageServer;
+let browser: Browser;
+let context: BrowserContext;
+
+beforeAll(async () => {
+  server = await servePage(new URL("./_page.ts", import.meta.url).pathname);
+  browser = await launchChromium();
+  context = await browser.newContext();
+}, 60_000);
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+interface App {
+  ready(): Promise<boolean>;
+  create(ids: string[], to: number, delayMs: number): Promise<void>;
+  done(): Promise<[string, number][]>;
+  steps(): Promise<number>;
+}
+const call = <K extends keyof App>(page: Page, method: K, ...args: Parameters<App[K]>): Promise<Awaited<ReturnType<App[K]>>> =>
+  page.evaluate(([m, a]) => ((globalThis as unknown as { app: Record<string, (...x: unknown[]) => unknown> }).app[m as string]!)(...(a as unknown[])), [method, args] as const) as never;
+
+async function open(db: string, tab: string, concurrency?: number): Promise<Page> {
+  const page = await context.newPage();
+  await page.goto(`${server.url}?db=${db}&tab=${tab}${concurrency ? `&concurrency=${concurrency}` : ""}`);
+  await call(page, "ready");
+  return page;
+}
+
+async function until<T>(fn: () => Promise<T | undefined | false>, ms: number, what: string): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const value = await fn();
+    if (value) return value;
+    if (Date.now() > end) throw new Error(`Timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+/** Waits until `page` lists `n` done tasks; returns them as `[id, result]`, sorted. */
+async function allDone(page: Page, n: number): Promise<[string, number][]> {
+  const done = await until(async () => {
+    const d = await call(page, "done");
+    return d.length === n && d;
+  }, 20_000, `${n} task(s) to finish`);
+  return done.sort();
+}
+
+/** How often each step of task `id` was logged, by step index. */
+function runs(id: string): Map<number, number> {
+  const seen = new Map<number, number>();
+  for (const entry of server.log) if (entry.id === id) seen.set(entry.n as number, (seen.get(entry.n as number) ?? 0) + 1);
+  return seen;
+}
+const sumBelow = (to: number) => (to * (to - 1)) / 2;
+
+describe("stater on IndexedDB in Chromium, end to end", () => {
+  it("a page reloaded mid-task four times finishes every task with exact results", async () => {
+    const ids = ["r0", "r1", "r2"];
+    const to = 80;
+    const page = await open("reload", "solo");
+    await call(page, "create", ids, to, 10);
+    const reloads = 4;
+    for (let i = 0; i < reloads; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 150 + Math.random() * 100));
+      const before = await call(page, "steps");
+      expect(before, "the reload lands mid-task").toBeLessThan(ids.length * (to + 1));
+      await page.reload();
+      await call(page, "ready");
+    }
+    expect(await allDone(page, ids.length)).toEqual(ids.map((id) => [id, sumBelow(to)]));
+    for (const id of ids) {
+      const seen = runs(id);
+      expect([...seen.keys()].sort((a, b) => a - b), `every step of ${id} ran`).toEqual(Array.from({ length: to }, (_, n) => n));
+      const again = [...seen.values()].reduce((sum, c) => sum + c - 1, 0);
+      expect(again, `only steps in flight at a reload ran again (${id})`).toBeLessThanOrEqual(reloads);
+    }
+    await page.close();
+  }, 60_000);
+
+  it("two tabs share the tasks of one database and no step runs twice", async () => {
+    const ids = ["s0", "s1", "s2", "s3", "s4", "s5"];
+    const to = 30;
+    const a = await open("shared", "A");
+    const b = await open("shared", "B");
+    // Each tab creates half the tasks, at once; each engine hears of the other's and waits for them.
+    await Promise.all([call(a, "create", ids.slice(0, 3), to, 10), call(b, "create", ids.slice(3), to, 10)]);
+    expect(await allDone(b, ids.length)).toEqual(ids.map((id) => [id, sumBelow(to)]));
+    for (const id of ids) {
+      const seen = runs(id);
+      expect(seen.size, `every step of ${id} ran`).toBe(to);
+      expect([...seen.values()].every((c) => c === 1), `no step of ${id} ran twice`).toBe(true);
+    }
+    // Which tab runs which task is a race (a tab may take the other's new tasks); the invariants above are what is fixed.
+    expect(await call(a, "done"), "tab A sees the same outcome").toHaveLength(ids.length);
+    await a.close();
+    await b.close();
+  }, 60_000);
+
+  it("closing the tab that owns a task lets the other tab finish it within seconds", async () => {
+    const to = 100;
+    const a = await open("takeover", "A");
+    const b = await open("takeover", "B");
+    await call(a, "create", ["x"], to, 20);
+    await until(async () => runs("x").size >= 20, 10_000, "twenty steps in tab A");
+    await a.close();
+    const closedAt = Date.now();
+    const done = await allDone(b, 1);
+    const took = Date.now() - closedAt;
+    expect(done).toEqual([["x", sumBelow(to)]]);
+    const firstInB = server.log.find((e) => e.id === "x" && e.tab === "B");
+    expect(firstInB, "tab B ran steps").toBeDefined();
+    expect((firstInB!.at as number) - closedAt, "tab B took over at once").toBeLessThan(2000);
+    expect(took, "tab B finished the remaining steps within seconds").toBeLessThan(10_000);
+    const seen = runs("x");
+    expect(seen.size).toBe(to);
+    expect([...seen.values()].reduce((sum, c) => sum + c - 1, 0), "at most the step in flight ran again").toBeLessThanOrEqual(1);
+    await b.close();
+  }, 60_000);
+});
