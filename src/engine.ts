@@ -146,7 +146,13 @@ class EngineImpl implements Engine, EngineCore {
   }
 
   schedule(task: TaskImpl): void {
-    if (this.closing || task.phase !== "idle" || task.removed) return;
+    if (this.closing || task.removed) return;
+    if (task.phase === "running") {
+      // Asked to run while its last run is still winding down: run it again after.
+      task.rerun = true;
+      return;
+    }
+    if (task.phase !== "idle") return;
     if (this.#running.size < this.#concurrency) this.#launch(task);
     else {
       task.phase = "queued";
@@ -167,6 +173,10 @@ class EngineImpl implements Engine, EngineCore {
     task.launch().finally(() => {
       task.phase = "idle";
       this.#running.delete(task);
+      if (task.rerun) {
+        task.rerun = false;
+        if (task.status === "pending" || task.status === "running") this.schedule(task);
+      }
       if (FINISHED.has(task.status)) this.#retire(task);
       while (!this.closing && this.#waiting.length > 0 && this.#running.size < this.#concurrency) {
         const next = this.#waiting.shift()!;

@@ -119,6 +119,8 @@ export class TaskImpl implements Task {
 
   /** idle → queued (waiting for a slot) → running (the run is active) → idle. */
   phase: "idle" | "queued" | "running" = "idle";
+  /** @internal Asked to run again while its run was ending. */
+  rerun = false;
   /** @internal Set when this engine inserted the record (so `create` starts it). */
   created = false;
   #runDone: Promise<void> | undefined;
@@ -214,11 +216,11 @@ export class TaskImpl implements Task {
   start(): Promise<void> {
     return this.#control(async () => {
       this.#assertUsable("start");
-      if (this.phase !== "idle" || this.#ownerWait) return;
       if (this.#status === "done" || this.#status === "canceled") {
         throw new TaskStateError(this.id, this.#status, "a finished task does not run again; create a new task");
       }
       if (this.#status === "failed") throw new TaskStateError(this.id, "failed", "call retry() to run it again");
+      if (this.phase !== "idle" || this.#ownerWait) return;
       if (!this.#e.workFn(this.work)) throw new UnknownWorkError([this.work], [this.id]);
       if (this.#status === "paused") {
         await this.#write((rec) => (rec.status === "paused" ? { status: "pending" } : undefined));
@@ -608,6 +610,7 @@ export class TaskImpl implements Task {
   async #run(): Promise<void> {
     const e = this.#e;
     this.#stop = undefined;
+    this.#attempt = 1;
     const ac = new AbortController();
     this.#ac = ac;
     try {
