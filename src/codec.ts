@@ -467,5 +467,7 @@ export function encode(value: unknown, root = "state"): string {
 
 /** Decodes the text of {@linkcode encode}. Throws `SyntaxError` on text that is not JSON. */
 export function decode(text: string): unknown {
-  return revive(JSON.parse(text));
+  const json = JSON.parse(text);
+  // Every tag is written as a `"~"` key: without one, there is nothing to revive.
+  return text.includes('"~"') ? revive(json) : json;
 }
