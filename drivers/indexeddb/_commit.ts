@@ -18,24 +18,77 @@ const idOf = (write: Write): string => (write.type === "put" ? write.record.id :
  * structured clone refuses gets a `StateNotStorableError` result and the
  * others go on; a failing transaction rejects with the raw error (the
  * caller maps it).
+ *
+ * When the ids of the batch are distinct (the usual case) every request is
+ * issued at once: each write reads the stored record and writes the new one
+ * right behind it, and a read that finds another revision puts the old
+ * record back, all inside the transaction, so nothing waits on a round trip.
  */
-export async function commitBatch(db: Database, writes: readonly Write[], durability: "strict" | "relaxed"): Promise<WriteResult[]> {
+export function commitBatch(db: Database, writes: readonly Write[], durability: "strict" | "relaxed"): Promise<WriteResult[]> {
+  const ids = writes.map(idOf);
+  if (new Set(ids).size !== ids.length) return commitInOrder(db, writes, durability);
+  const tx = (unwrap(db) as IDBDatabase).transaction("tasks", "readwrite", { durability });
+  const store = tx.objectStore("tasks");
+  const results: WriteResult[] = [];
+  const done = new Promise<WriteResult[]>((resolve, reject) => {
+    tx.oncomplete = () => resolve(results);
+    tx.onabort = () => reject(tx.error ?? new DOMException("The transaction was aborted", "AbortError"));
+  });
+  try {
+    writes.forEach((write, i) => {
+      const id = ids[i]!;
+      const read = write.expectRev === undefined ? undefined : store.get(id);
+      let wrote = true;
+      results.push({ ok: true });
+      if (write.type === "delete") store.delete(id);
+      else {
+        try {
+          // Structured clone happens here, synchronously: nothing of the caller's objects is kept.
+          store.put(write.record);
+        } catch (error) {
+          if ((error as { name?: string } | null)?.name !== "DataCloneError") throw error;
+          wrote = false;
+          results[i] = { ok: false, error: notStorable(write.record, error) };
+        }
+      }
+      if (read) {
+        read.onsuccess = () => {
+          const old = read.result as TaskRecord | undefined;
+          if ((old?.rev ?? 0) === write.expectRev) return;
+          results[i] = { ok: false, conflict: true };
+          if (!wrote) return;
+          if (old) store.put(old);
+          else store.delete(id);
+        };
+      }
+    });
+  } catch (error) {
+    try {
+      tx.abort();
+    } catch { /* already finished */ }
+    done.catch(() => {});
+    return Promise.reject(error);
+  }
+  return done;
+}
+
+/** The same as {@linkcode commitBatch}, one write after the other, for a batch that writes an id twice. */
+async function commitInOrder(db: Database, writes: readonly Write[], durability: "strict" | "relaxed"): Promise<WriteResult[]> {
   const tx = db.transaction("tasks", "readwrite", { durability });
   const store = tx.store;
   const raw = unwrap(store) as IDBObjectStore;
   const done = tx.done;
   // Read every revision first, all requests at once.
-  const ids = [...new Set(writes.map(idOf))];
+  const unique = [...new Set(writes.map(idOf))];
   let found: (TaskRecord | undefined)[];
   try {
-    found = await Promise.all(ids.map((id) => store.get(id)));
+    found = await Promise.all(unique.map((id) => store.get(id)));
   } catch (error) {
     await done.catch(() => {});
     throw tx.error ?? error;
   }
   const revs = new Map<string, number>();
-  ids.forEach((id, i) => revs.set(id, found[i]?.rev ?? 0));
-
+  unique.forEach((id, i) => revs.set(id, found[i]?.rev ?? 0));
   const results: WriteResult[] = [];
   for (const write of writes) {
     const id = idOf(write);

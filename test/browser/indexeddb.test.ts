@@ -59,6 +59,23 @@ describe("indexedDBDriver in Chromium", () => {
     await d.close!();
   });
 
+  it("a conflicting write in a batch leaves the stored record exactly as it was, index included", async () => {
+    const d = indexedDBDriver({ name: name() });
+    await d.open!(ctx);
+    await d.commit([{ type: "put", record: record("a", { status: "paused", state: { keep: 1 } }), expectRev: 0 }]);
+    const results = await d.commit([
+      { type: "put", record: record("a", { rev: 8, status: "running", state: { lost: true } }), expectRev: 7 },
+      { type: "put", record: record("b"), expectRev: 0 },
+      { type: "put", record: record("c", { rev: 2 }), expectRev: 1 },
+    ]);
+    expect(results).toEqual([{ ok: false, conflict: true }, { ok: true }, { ok: false, conflict: true }]);
+    expect(await d.get("a")).toEqual(record("a", { status: "paused", state: { keep: 1 } }));
+    expect(await d.get("c")).toBeUndefined();
+    expect((await d.list({ status: ["running"] })).map((r) => r.id)).toEqual([]);
+    expect((await d.list({ status: ["paused"] })).map((r) => r.id)).toEqual(["a"]);
+    await d.close!();
+  });
+
   it("commits use the strict durability hint by default and relaxed on request", async () => {
     const seen: unknown[] = [];
     const original = IDBDatabase.prototype.transaction;
