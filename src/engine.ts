@@ -156,6 +156,7 @@ class EngineImpl implements Engine, EngineCore {
     if (this.#running.size < this.#concurrency) this.#launch(task);
     else {
       task.phase = "queued";
+      task.waitForSlot();
       this.#waiting.push(task);
     }
   }

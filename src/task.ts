@@ -345,6 +345,17 @@ export class TaskImpl implements Task {
     this.#wake?.();
   }
 
+  /**
+   * @internal Queued behind the concurrency limit: a task left `running` by a
+   * dead engine shows as `pending` until it gets a slot (the store keeps
+   * `running`, which resumes it just the same after a crash).
+   */
+  waitForSlot(): void {
+    if (this.#status !== "running") return;
+    this.#status = "pending";
+    this.#e.emit("status", { task: this, from: "running", to: "pending" });
+  }
+
   /** @internal Starts the run; the engine gave it a slot. */
   launch(): Promise<void> {
     this.phase = "running";

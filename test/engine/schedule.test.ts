@@ -277,3 +277,18 @@ describe("opening a store", () => {
     await second.close();
   });
 });
+
+describe("concurrency on open", () => {
+  it("tasks left running that wait for a slot show as pending, then all finish", async () => {
+    const driver = memoryDriver();
+    const base = { work: "count", step: 0, rev: 1, createdAt: 1, updatedAt: 1, status: "running" as const };
+    await driver.commit(["a", "b", "c"].map((id) => ({ type: "put" as const, record: { ...base, id, state: { n: 0, to: 30 } }, expectRev: 0 })));
+    const engine = await createEngine({ driver, work: { count }, concurrency: 1 });
+    const statuses: string[] = [];
+    engine.on("status", (e) => statuses.push(`${e.task.id}:${e.from}→${e.to}`));
+    await engine.idle();
+    expect(statuses.filter((s) => s.endsWith("running→pending")).sort()).toEqual(["b:running→pending", "c:running→pending"]);
+    expect((await engine.list()).map((i) => i.status)).toEqual(["done", "done", "done"]);
+    await engine.close();
+  });
+});
