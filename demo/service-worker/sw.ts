@@ -1,0 +1,36 @@
+/**
+ * The service worker: opens one engine on IndexedDB when it activates, runs
+ * the tasks pages ask for, and keeps itself alive with `event.waitUntil`
+ * until the engine is idle. A worker stopped mid-task resumes it on its
+ * next event (Background Sync, a message, the next activation).
+ */
+import { createEngine, type Engine } from "../../src/mod.ts";
+import { indexedDBDriver } from "../../drivers/indexeddb/mod.ts";
+import { work } from "./work.ts";
+
+interface ExtendableEvent extends Event {
+  waitUntil(promise: Promise<unknown>): void;
+}
+interface ExtendableMessageEvent extends ExtendableEvent {
+  data: { type?: string; id?: string; to?: number } | null;
+}
+const scope = self as unknown as {
+  addEventListener(type: "install" | "activate" | "sync", listener: (event: ExtendableEvent) => void): void;
+  addEventListener(type: "message", listener: (event: ExtendableMessageEvent) => void): void;
+  skipWaiting(): Promise<void>;
+  clients: { claim(): Promise<void> };
+};
+
+let engine: Promise<Engine<typeof work>> | undefined;
+const ready = () => (engine ??= createEngine({ driver: indexedDBDriver({ name: "stater-sw-demo" }), work }));
+
+scope.addEventListener("install", (event) => event.waitUntil(scope.skipWaiting()));
+scope.addEventListener("activate", (event) => event.waitUntil(Promise.all([ready(), scope.clients.claim()])));
+scope.addEventListener("sync", (event) => event.waitUntil(ready().then((e) => e.idle())));
+scope.addEventListener("message", (event) => {
+  const data = event.data;
+  event.waitUntil(ready().then(async (e) => {
+    if (data?.type === "count" && data.id) await e.create("count", { n: 0, to: data.to ?? 100 }, { id: data.id });
+    await e.idle();
+  }));
+});
