@@ -154,7 +154,7 @@ export function createFsDriver(options: FsDriverOptions, faults: FsFaults = {}):
     if (lines.length === 0) return results;
     const bytes = linesFrame(lines);
     blocking ??= !("Deno" in globalThis);
-    const sync = blocking && strict && writes.length === 1 && s.lastBatch === 1;
+    const sync = blocking && writes.length === 1 && s.lastBatch === 1;
     s.lastBatch = writes.length;
     try {
       faults.beforeAppend?.(s.journal.path);

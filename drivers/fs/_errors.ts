@@ -13,6 +13,7 @@ const ADVICE: Record<string, string> = {
   EACCES: "permission denied: give this process read and write access to the store folder, or pick another dir",
   EPERM: "the operation is not permitted: give this process read and write access to the store folder, or pick another dir",
   EROFS: "the file system is read-only: pick a dir on a writable file system",
+  EEXIST: "a file stands where the store folder should be: pick another dir",
   ENOTDIR: "a part of the path is a file, not a folder: pick another dir",
   EISDIR: "a folder stands where the store expects a file: move it away, or pick another dir",
   ENOENT: "a file or folder is missing: check that dir exists and is not removed while the store is open",
