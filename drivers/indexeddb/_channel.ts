@@ -78,7 +78,9 @@ export class EventChannel {
       try {
         this.#channel?.postMessage(clonable);
       } catch (error) {
-        this.report(error);
+        try {
+          this.report(error);
+        } catch { /* the listener's trouble */ }
       }
     }
     if (this.#listeners.size < 2) return;

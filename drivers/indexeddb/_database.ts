@@ -47,6 +47,21 @@ export function defaultFactory(): IDBFactory {
 }
 
 /**
+ * Throws unless IndexedDB's classes are globals: `idb` recognises requests
+ * and transactions by them, even when the factory is passed in.
+ */
+export function assertGlobals(): void {
+  if (typeof (globalThis as { IDBRequest?: unknown }).IDBRequest !== "function") {
+    throw new DriverError(
+      DRIVER,
+      "The indexeddb driver needs IndexedDB's classes (IDBRequest, IDBDatabase, …) as globals, even with an IDBFactory " +
+        "passed in: with fake-indexeddb, import \"fake-indexeddb/auto\"",
+      { code: "UNSUPPORTED" },
+    );
+  }
+}
+
+/**
  * Opens `name` (creating it on first use). `onGone` is called once if the
  * connection is later closed under us: another tab deletes or upgrades the
  * database (we let go at once, so it is not blocked), or the browser closes

@@ -37,7 +37,7 @@ import { checkStorable } from "../../src/codec.ts";
 import type { DriverError } from "../../src/errors.ts";
 import { EventChannel } from "./_channel.ts";
 import { commitBatch, listRecords } from "./_commit.ts";
-import { type Database, defaultFactory, openDatabase } from "./_database.ts";
+import { assertGlobals, type Database, defaultFactory, openDatabase } from "./_database.ts";
 import { isBlob, storeError } from "./_errors.ts";
 import { LeaseTable, lockTask } from "./_ownership.ts";
 
@@ -58,8 +58,9 @@ export interface IndexedDBDriverOptions {
    */
   durability?: "strict" | "relaxed";
   /**
-   * The IndexedDB factory to use, for tests or contexts without a global
-   * one (such as `fake-indexeddb`).
+   * The IndexedDB factory to use instead of the global one, such as
+   * `fake-indexeddb`'s in tests. IndexedDB's classes (`IDBRequest`, …) must
+   * still be globals, since `idb` relies on them (`fake-indexeddb/auto`).
    * @default globalThis.indexedDB, looked up at first use
    */
   indexedDB?: IDBFactory;
@@ -111,12 +112,15 @@ export function indexedDBDriver(options: IndexedDBDriverOptions = {}): Driver {
       let factory: IDBFactory;
       try {
         factory = options.indexedDB ?? defaultFactory();
+        assertGlobals();
       } catch (error) {
         return Promise.reject(error);
       }
       opening = openDatabase(factory, name, (error) => {
         gone = error;
-        report(error);
+        try {
+          report(error);
+        } catch { /* the listener's trouble, not the store's */ }
       });
       opening.catch(() => (opening = undefined));
     }

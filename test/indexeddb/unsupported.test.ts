@@ -12,3 +12,11 @@ it("importing and creating the driver touch no global; opening it without Indexe
     message: expect.stringMatching(/pass an IDBFactory as indexedDBDriver\(\{ indexedDB \}\)/),
   });
 });
+
+it("a passed IDBFactory without IndexedDB's global classes is refused with advice", async () => {
+  const { indexedDB } = await import("fake-indexeddb");
+  await expect(createEngine({ driver: indexedDBDriver({ name: "bare", indexedDB }), work: {} })).rejects.toMatchObject({
+    code: "UNSUPPORTED",
+    message: expect.stringContaining('import "fake-indexeddb/auto"'),
+  });
+});
