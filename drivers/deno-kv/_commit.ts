@@ -1,0 +1,174 @@
+/**
+ * Group commit on Deno KV. The writes of one batch are grouped by record;
+ * each record becomes one unit: a check of the versionstamp read, and the
+ * mutations that bring it to its last write in the batch (main value,
+ * chunks, status index). Units are packed into as few atomic operations as
+ * Deno KV's limits allow, so atomicity is per record, not per batch. When a
+ * packed operation fails its checks, each of its units is tried on its own,
+ * so one record changed by another engine fails only its own writes; a unit
+ * that still fails is read again and judged against the fresh revision.
+ *
+ * @module
+ */
+
+import type { TaskRecord, Write, WriteResult } from "../../src/driver.ts";
+import { DriverError } from "../../src/errors.ts";
+import { ATOMIC_LIMITS, type IdKey, idKeyOf, keyBytes, type Keys } from "./_keys.ts";
+import type { KvEntryMaybe, KvKey, KvLike } from "./_kv.ts";
+import { getAll, storeFailed, whereOf } from "./_read.ts";
+import { type Encoded, encodeRecord, type Head, parseHead } from "./_record.ts";
+
+const ROUNDS = 25;
+
+type Mutation = { key: KvKey; value?: Uint8Array };
+
+interface Unit {
+  id: string;
+  idKey: IdKey;
+  writes: number[];
+  check?: { key: KvKey; versionstamp: string | null };
+  mutations: Mutation[];
+  outcome: Map<number, WriteResult>;
+  bytes: number;
+  keyBytes: number;
+}
+
+function errorOf(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+/** Judges the unit's writes against the stored entry and lists the mutations they need. */
+function plan(unit: Unit, writes: readonly Write[], entry: KvEntryMaybe, keys: Keys, owner: string): void {
+  const old: Head | undefined = entry.versionstamp === null ? undefined : parseHead(entry.value, whereOf(unit.idKey)).head;
+  let rev = old?.rev ?? 0;
+  let final: { put: Encoded } | { put?: undefined; deleted: boolean } | undefined;
+  unit.outcome = new Map();
+  for (const i of unit.writes) {
+    const write = writes[i]!;
+    if (write.expectRev !== undefined && write.expectRev !== rev) {
+      unit.outcome.set(i, { ok: false, conflict: true });
+      continue;
+    }
+    if (write.type === "delete") {
+      final = { deleted: true };
+      rev = 0;
+      unit.outcome.set(i, { ok: true });
+      continue;
+    }
+    try {
+      final = { put: encodeRecord(write.record as TaskRecord, owner) };
+      rev = write.record.rev;
+      unit.outcome.set(i, { ok: true });
+    } catch (error) {
+      unit.outcome.set(i, { ok: false, error: errorOf(error) });
+    }
+  }
+  const m: Mutation[] = [];
+  const id = unit.idKey;
+  if (final?.put) {
+    const enc = final.put;
+    m.push({ key: keys.task(id), value: enc.value });
+    enc.chunks.forEach((chunk, n) => m.push({ key: keys.chunk(id, enc.head.nonce, n), value: chunk }));
+    if (old && old.status !== enc.head.status) m.push({ key: keys.status(old.status, id) });
+    m.push({ key: keys.status(enc.head.status, id), value: enc.headBytes });
+  } else if (final && old) {
+    m.push({ key: keys.task(id) }, { key: keys.status(old.status, id) });
+  }
+  if (final && old) for (let n = 0; n < old.chunks; n++) m.push({ key: keys.chunk(id, old.nonce, n) });
+  unit.mutations = m;
+  unit.check = m.length > 0 ? { key: keys.task(id), versionstamp: entry.versionstamp } : undefined;
+  unit.keyBytes = m.reduce((n, x) => n + keyBytes(x.key), 0);
+  unit.bytes = unit.keyBytes + m.reduce((n, x) => n + (x.value?.length ?? 0), 0);
+}
+
+/** Packs units into groups that each fit one atomic operation. */
+function pack(units: Unit[]): Unit[][] {
+  const groups: Unit[][] = [];
+  let group: Unit[] = [];
+  let checks = 0, mutations = 0, bytes = 0, kb = 0;
+  for (const unit of units) {
+    const fits = checks + 1 <= ATOMIC_LIMITS.checks && mutations + unit.mutations.length + 1 <= ATOMIC_LIMITS.mutations &&
+      bytes + unit.bytes <= ATOMIC_LIMITS.bytes && kb + unit.keyBytes <= ATOMIC_LIMITS.keyBytes;
+    if (!fits && group.length > 0) {
+      groups.push(group);
+      group = [];
+      checks = mutations = bytes = kb = 0;
+    }
+    group.push(unit);
+    checks++;
+    mutations += unit.mutations.length;
+    bytes += unit.bytes;
+    kb += unit.keyBytes;
+  }
+  if (group.length > 0) groups.push(group);
+  return groups;
+}
+
+async function apply(kv: KvLike, keys: Keys, group: Unit[]): Promise<boolean> {
+  const op = kv.atomic();
+  for (const unit of group) {
+    op.check(unit.check!);
+    for (const x of unit.mutations) {
+      if (x.value) op.set(x.key, x.value);
+      else op.delete(x.key);
+    }
+  }
+  // Other engines watch this key to notice that something changed.
+  op.set(keys.clock, crypto.getRandomValues(new Uint8Array(8)));
+  return (await op.commit()).ok;
+}
+
+/** Applies `writes` (see the module doc); one result per write, in order. */
+export async function commitBatch(kv: KvLike, keys: Keys, owner: string, writes: readonly Write[]): Promise<WriteResult[]> {
+  const results: WriteResult[] = new Array(writes.length);
+  const byId = new Map<string, Unit>();
+  writes.forEach((write, i) => {
+    const id = write.type === "put" ? write.record.id : write.id;
+    let unit = byId.get(id);
+    if (!unit) byId.set(id, unit = { id, idKey: id, writes: [], mutations: [], outcome: new Map(), bytes: 0, keyBytes: 0 });
+    unit.writes.push(i);
+  });
+  let pending = [...byId.values()];
+  await Promise.all(pending.map(async (u) => (u.idKey = await idKeyOf(u.id))));
+  const settle = (unit: Unit) => {
+    for (const [i, result] of unit.outcome) results[i] = result;
+  };
+  try {
+    for (let round = 0; round < ROUNDS && pending.length > 0; round++) {
+      const entries = await getAll(kv, pending.map((u) => keys.task(u.idKey)));
+      const toWrite: Unit[] = [];
+      pending.forEach((unit, i) => {
+        try {
+          plan(unit, writes, entries[i]!, keys, owner);
+        } catch (error) {
+          // A stored value that is not a stater record fails the writes to it, not the batch.
+          unit.mutations = [];
+          unit.outcome = new Map(unit.writes.map((w) => [w, { ok: false, error: errorOf(error) }]));
+        }
+        if (unit.mutations.length > 0) toWrite.push(unit);
+        else settle(unit);
+      });
+      const retry: Unit[] = [];
+      await Promise.all(pack(toWrite).map(async (group) => {
+        if (await apply(kv, keys, group)) return group.forEach(settle);
+        if (group.length === 1) return void retry.push(group[0]!);
+        // One of them changed under us: find which, each on its own.
+        await Promise.all(group.map(async (unit) => {
+          if (await apply(kv, keys, [unit])) settle(unit);
+          else retry.push(unit);
+        }));
+      }));
+      pending = retry;
+    }
+  } catch (error) {
+    throw storeFailed(error, "commit a batch of writes");
+  }
+  if (pending.length > 0) {
+    throw new DriverError(
+      "deno-kv",
+      `The deno-kv driver could not commit task "${pending[0]!.id}": other engines kept changing it; try again`,
+      { code: "CONTENDED" },
+    );
+  }
+  return results;
+}

@@ -1,0 +1,129 @@
+/**
+ * The deno-kv driver assembled: options, opening and closing the store,
+ * and the driver members over `_read.ts`, `_commit.ts`, `_lease.ts` and
+ * `_watch.ts`.
+ *
+ * @module
+ */
+
+import type { Driver, DriverContext, ListQuery, TaskRecord } from "../../src/driver.ts";
+import { checkStorable } from "../../src/codec.ts";
+import { DriverError } from "../../src/errors.ts";
+import { commitBatch } from "./_commit.ts";
+import { idKeyOf, Keys } from "./_keys.ts";
+import { type KvKeyPart, type KvLike, openKvAt } from "./_kv.ts";
+import { Leases } from "./_lease.ts";
+import { listRecords, readRecord, storeFailed } from "./_read.ts";
+import { ChangeFeed } from "./_watch.ts";
+import type { DenoKvDriverOptions } from "./mod.ts";
+
+interface Session {
+  kv: KvLike;
+  own: boolean;
+  owner: string;
+  keys: Keys;
+  leases: Leases;
+  feed: ChangeFeed;
+}
+
+function duration(name: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || Number.isNaN(value)) throw new TypeError(`denoKvDriver() ${name} must be a number of ms, got ${typeof value}`);
+  if (!(value > 0) || value === Infinity) throw new RangeError(`denoKvDriver() ${name} must be a positive number of ms, got ${value}`);
+  return value;
+}
+
+function checkPrefix(prefix: unknown): readonly KvKeyPart[] {
+  const ok = (p: unknown) => ["string", "number", "bigint", "boolean"].includes(typeof p) || p instanceof Uint8Array;
+  if (!Array.isArray(prefix) || !prefix.every(ok)) {
+    throw new TypeError('denoKvDriver() prefix must be an array of key parts (strings, numbers, bigints, booleans, Uint8Arrays), such as ["stater"]');
+  }
+  return [...prefix];
+}
+
+/** Builds the driver. */
+export function createDenoKvDriver(options: DenoKvDriverOptions): Driver {
+  if (typeof options !== "object" || options === null) throw new TypeError("denoKvDriver() needs an options object, such as { path: \"./stater.kv\" }");
+  const { path, kv } = options;
+  if (path !== undefined && (typeof path !== "string" || path === "")) throw new TypeError("denoKvDriver() path must be a non-empty string: a file or a KV Connect URL");
+  if (kv !== undefined && (typeof kv !== "object" || kv === null || typeof kv.atomic !== "function" || typeof kv.get !== "function")) {
+    throw new TypeError("denoKvDriver() kv must be an open Deno.Kv, such as the result of await Deno.openKv()");
+  }
+  if (path !== undefined && kv !== undefined) throw new TypeError("denoKvDriver() takes path or kv, not both");
+  const prefix = checkPrefix(options.prefix ?? ["stater"]);
+  const leaseMs = duration("leaseMs", options.leaseMs, 15_000);
+  const renewEveryMs = duration("renewEveryMs", options.renewEveryMs, Math.min(5000, Math.floor(leaseMs / 3)));
+  if (renewEveryMs >= leaseMs) throw new RangeError(`denoKvDriver() renewEveryMs (${renewEveryMs}) must be less than leaseMs (${leaseMs})`);
+  const pollMs = duration("pollMs", options.pollMs, 250);
+  const where = path ?? (kv ? "the given Deno.Kv" : "the default store");
+  let session: Session | undefined;
+
+  function live(): Session {
+    if (!session) {
+      throw new DriverError("deno-kv", `The deno-kv driver for ${where} is not open: hand it to createEngine(), which opens it`, { code: "NOT_OPEN" });
+    }
+    return session;
+  }
+
+  async function open(context: DriverContext): Promise<void> {
+    if (session) {
+      throw new DriverError("deno-kv", `The deno-kv driver for ${where} is already open: give each engine its own denoKvDriver()`, { code: "ALREADY_OPEN" });
+    }
+    if (!kv && path === undefined && !(globalThis as { Deno?: unknown }).Deno) {
+      throw new DriverError("deno-kv", "The deno-kv driver needs a store outside Deno: pass denoKvDriver({ path }) or denoKvDriver({ kv })", { code: "NO_STORE" });
+    }
+    const store = kv ?? (await openKvAt(path));
+    const keys = new Keys(prefix);
+    session = {
+      kv: store,
+      own: !kv,
+      owner: context.owner,
+      keys,
+      leases: new Leases(store, keys, leaseMs, pollMs),
+      feed: new ChangeFeed(store, keys, context.owner, pollMs, context.report),
+    };
+  }
+
+  async function get(id: string): Promise<TaskRecord | undefined> {
+    const s = live();
+    try {
+      const record = await readRecord(s.kv, s.keys, await idKeyOf(id));
+      return record?.id === id ? record : undefined;
+    } catch (error) {
+      throw storeFailed(error, `read task "${id}"`);
+    }
+  }
+
+  async function list(query: ListQuery = {}): Promise<TaskRecord[]> {
+    const s = live();
+    try {
+      return await listRecords(s.kv, s.keys, query);
+    } catch (error) {
+      throw storeFailed(error, "list tasks");
+    }
+  }
+
+  return {
+    name: "deno-kv",
+    renewEveryMs,
+    open,
+    get,
+    list,
+    commit: (writes) => {
+      const s = live();
+      return commitBatch(s.kv, s.keys, s.owner, writes);
+    },
+    check(value: unknown, at: string): void {
+      checkStorable(value, at);
+    },
+    acquire: (id, acquireOptions) => live().leases.acquire(id, acquireOptions),
+    subscribe: (listener) => live().feed.subscribe(listener),
+    close(): void {
+      const s = session;
+      if (!s) return;
+      session = undefined;
+      s.feed.stop();
+      if (s.own) s.kv.close();
+    },
+  };
+}

@@ -1,0 +1,142 @@
+/**
+ * Per-task ownership by leases: the key `[...prefix, "lease", idKey]` holds
+ * `["l1", owner, expiresAt]` as bytes. A lease is taken with an atomic
+ * check that the key is unchanged since it was read free or expired,
+ * renewed with a check that nobody wrote it since our last write, and
+ * released (deleted) under the same check. So at most one engine holds a
+ * task at a time, across processes, Deno and Node alike; a dead owner's
+ * lease is taken over once it expires. Expiry compares wall clocks, so the
+ * machines sharing a store need clocks that agree to well within a lease.
+ *
+ * @module
+ */
+
+import type { AcquireOptions, Lease } from "../../src/driver.ts";
+import { OwnershipLostError } from "../../src/errors.ts";
+import { idKeyOf, type Keys } from "./_keys.ts";
+import type { KvKey, KvLike } from "./_kv.ts";
+import { storeFailed } from "./_read.ts";
+
+const utf8 = new TextEncoder();
+const text = new TextDecoder();
+
+/** The holder of a lease as stored, or `undefined` for a value that is not one (treated as free). */
+export function parseLease(value: unknown): { owner: string; expiresAt: number } | undefined {
+  if (!(value instanceof Uint8Array)) return undefined;
+  try {
+    const a = JSON.parse(text.decode(value));
+    if (Array.isArray(a) && a[0] === "l1" && typeof a[1] === "string" && typeof a[2] === "number") return { owner: a[1], expiresAt: a[2] };
+  } catch {
+    // Not a lease: free to take.
+  }
+  return undefined;
+}
+
+function leaseBytes(owner: string, expiresAt: number): Uint8Array {
+  return utf8.encode(JSON.stringify(["l1", owner, expiresAt]));
+}
+
+/** Waits `ms`, or less when `signal` aborts. */
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done, { once: true });
+  });
+}
+
+/** Leases of one store. */
+export class Leases {
+  constructor(
+    private readonly kv: KvLike,
+    private readonly keys: Keys,
+    private readonly leaseMs: number,
+    private readonly pollMs: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Writes our lease if the key is free or expired; the new versionstamp, or `undefined` when held. */
+  async #take(key: KvKey, owner: string): Promise<string | undefined> {
+    const entry = await this.kv.get(key);
+    const holder = entry.versionstamp === null ? undefined : parseLease(entry.value);
+    if (holder && holder.expiresAt > this.now()) return undefined;
+    const result = await this.kv.atomic().check({ key, versionstamp: entry.versionstamp })
+      .set(key, leaseBytes(owner, this.now() + this.leaseMs)).commit();
+    return result.ok ? result.versionstamp : undefined;
+  }
+
+  /** Takes the lease on task `id`; with `wait`, polls until it is free or `signal` aborts. */
+  async acquire(id: string, options: AcquireOptions): Promise<Lease | undefined> {
+    const { owner, wait, signal } = options;
+    const key = this.keys.lease(await idKeyOf(id));
+    let stamp: string | undefined;
+    try {
+      for (;;) {
+        if (signal.aborted) return undefined;
+        stamp = await this.#take(key, owner);
+        if (stamp !== undefined || !wait) break;
+        await pause(this.pollMs, signal);
+      }
+    } catch (error) {
+      throw storeFailed(error, `take the lease of task "${id}"`);
+    }
+    if (stamp === undefined) return undefined;
+    const lease = this.#lease(id, key, owner, stamp);
+    if (signal.aborted) {
+      await lease.release();
+      return undefined;
+    }
+    return lease;
+  }
+
+  #lease(id: string, key: KvKey, owner: string, first: string): Lease {
+    const kv = this.kv;
+    const lost = new AbortController();
+    let stamp = first;
+    let released = false;
+    // Renewals and the release run one after the other, each checking the versionstamp the last one left.
+    let chain: Promise<unknown> = Promise.resolve();
+    const serial = <T>(fn: () => Promise<T>): Promise<T> => {
+      const run = chain.then(fn, fn);
+      chain = run.catch(() => {});
+      return run;
+    };
+    return {
+      id,
+      lost: lost.signal,
+      renew: () =>
+        serial(async () => {
+          if (released) return;
+          if (lost.signal.aborted) throw lost.signal.reason;
+          let result;
+          try {
+            result = await kv.atomic().check({ key, versionstamp: stamp }).set(key, leaseBytes(owner, this.now() + this.leaseMs)).commit();
+          } catch (error) {
+            throw storeFailed(error, `renew the lease of task "${id}"`);
+          }
+          if (result.ok && result.versionstamp) {
+            stamp = result.versionstamp;
+            return;
+          }
+          const error = new OwnershipLostError(id, "its deno-kv lease expired and another engine took it");
+          lost.abort(error);
+          throw error;
+        }),
+      release: () =>
+        serial(async () => {
+          if (released) return;
+          released = true;
+          if (lost.signal.aborted) return;
+          try {
+            await kv.atomic().check({ key, versionstamp: stamp }).delete(key).commit();
+          } catch (error) {
+            throw storeFailed(error, `release the lease of task "${id}"`);
+          }
+        }),
+    };
+  }
+}

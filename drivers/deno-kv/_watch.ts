@@ -1,0 +1,113 @@
+/**
+ * Commits of other engines, for `subscribe`. Every commit rewrites the key
+ * `[...prefix, "clock"]`; while someone listens, the driver reads that one
+ * key every `pollMs`. When it changed, the driver scans the status index of
+ * the unfinished statuses (pending, running, paused) and compares each
+ * entry's versionstamp with the last scan: a changed entry written by
+ * another owner becomes a `commit` event with the record, an entry that
+ * left those statuses becomes a `commit` event (it finished) or a `removed`
+ * one (it is gone). Progress and messages are not stored, so other engines
+ * do not hear them. Events may be coalesced: a listener learns the latest
+ * record, not every revision.
+ *
+ * @module
+ */
+
+import type { DriverEvent, TaskStatus } from "../../src/driver.ts";
+import type { IdKey, Keys } from "./_keys.ts";
+import type { KvLike } from "./_kv.ts";
+import { readLoaded, whereOf } from "./_read.ts";
+import { parseHead } from "./_record.ts";
+
+const ACTIVE: TaskStatus[] = ["pending", "running", "paused"];
+
+interface Seen {
+  idKey: IdKey;
+  stamp: string;
+  work: string;
+  owner: string;
+}
+
+function mapKey(idKey: IdKey): string {
+  return typeof idKey === "string" ? `s${idKey}` : `b${Array.from(idKey).join(",")}`;
+}
+
+/** Polls a store for the commits of other engines. */
+export class ChangeFeed {
+  #listeners = new Set<(event: DriverEvent) => void>();
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #clock: string | null | undefined;
+  #seen = new Map<string, Seen>();
+  #running = false;
+
+  constructor(
+    private readonly kv: KvLike,
+    private readonly keys: Keys,
+    private readonly owner: string,
+    private readonly pollMs: number,
+    private readonly report: (error: unknown) => void,
+  ) {}
+
+  /** Adds a listener; returns a function that removes it. */
+  subscribe(listener: (event: DriverEvent) => void): () => void {
+    this.#listeners.add(listener);
+    if (this.#listeners.size === 1) this.#schedule(0);
+    return () => {
+      this.#listeners.delete(listener);
+      if (this.#listeners.size === 0) this.stop();
+    };
+  }
+
+  /** Stops polling. */
+  stop(): void {
+    this.#listeners.clear();
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#clock = undefined;
+    this.#seen.clear();
+  }
+
+  #schedule(ms: number): void {
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      if (this.#running) return;
+      this.#running = true;
+      this.#poll().catch(this.report).finally(() => {
+        this.#running = false;
+        if (this.#listeners.size > 0 && this.#timer === undefined) this.#schedule(this.pollMs);
+      });
+    }, ms);
+  }
+
+  async #poll(): Promise<void> {
+    const clock = (await this.kv.get(this.keys.clock)).versionstamp;
+    const first = this.#clock === undefined;
+    if (!first && clock === this.#clock) return;
+    this.#clock = clock;
+    const now = new Map<string, Seen>();
+    for (const status of ACTIVE) {
+      for await (const entry of this.kv.list({ prefix: this.keys.statuses(status) }, { batchSize: 500 })) {
+        const idKey = entry.key[entry.key.length - 1] as IdKey;
+        const { head } = parseHead(entry.value, `the index entry of ${whereOf(idKey)}`);
+        now.set(mapKey(idKey), { idKey, stamp: entry.versionstamp!, work: head.work, owner: head.owner });
+      }
+    }
+    const before = this.#seen;
+    this.#seen = now;
+    if (first) return;
+    const changed: Seen[] = [];
+    for (const [k, seen] of now) if (before.get(k)?.stamp !== seen.stamp && seen.owner !== this.owner) changed.push(seen);
+    for (const [k, seen] of before) if (!now.has(k)) changed.push(seen);
+    for (const seen of changed) {
+      if (this.#listeners.size === 0) return;
+      const loaded = await readLoaded(this.kv, this.keys, seen.idKey);
+      let event: DriverEvent | undefined;
+      if (loaded) {
+        if (loaded.head.owner !== this.owner) event = { type: "commit", owner: loaded.head.owner, record: loaded.record };
+      } else if (typeof seen.idKey === "string") {
+        event = { type: "removed", owner: "", id: seen.idKey, work: seen.work };
+      }
+      if (event) for (const listener of [...this.#listeners]) listener(event);
+    }
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * `denoKvDriver({ path } | { kv })`: task records in Deno KV, on Deno
+ * (`Deno.openKv`, run with `--unstable-kv`) and on Node (the `@deno/kv`
+ * package). Several engines, in several processes, Deno and Node mixed, may
+ * share one store: each task is stepped by one engine at a time, which holds
+ * a lease on it (owner + expiry, renewed while it runs); the tasks of an
+ * engine that died are taken over once its leases expire. Through a KV
+ * Connect URL the same driver reaches a remote Deno KV.
+ *
+ * - Records are stored as bytes from the core codec, never as JS values, so
+ *   Deno and Node read each other's records. A record larger than one value
+ *   (64 KiB) is cut into chunks written in the same atomic operation; one
+ *   larger than what an atomic operation carries (about 700 KB) is refused
+ *   with `StateNotStorableError`.
+ * - A commit batch is written with as few atomic operations as Deno KV's
+ *   limits allow, each record checked by its versionstamp: atomicity is per
+ *   record, and a conflict on one record fails only its own writes.
+ * - A status index makes `list({ status })` read only tasks of those
+ *   statuses, so opening a store costs O(active tasks).
+ * - Engines notice each other's commits by polling one key every `pollMs`
+ *   (and scanning the unfinished tasks when it changed); progress and
+ *   messages stay within their engine.
+ *
+ * @example
+ * ```ts ignore
+ * import { createEngine } from "stater";
+ * import { denoKvDriver } from "stater/drivers/deno-kv";
+ *
+ * const engine = await createEngine({
+ *   driver: denoKvDriver({ path: "./stater.kv" }),
+ *   work: { count: (s: { n: number }, ctx) => (s.n >= 3 ? ctx.done(s.n) : { n: s.n + 1 }) },
+ * });
+ * const task = await engine.create("count", { n: 0 }, { id: "count-1" });
+ * console.log(await task.result()); // 3
+ * await engine.close();
+ * ```
+ *
+ * @module
+ */
+
+import type { Driver } from "../../src/driver.ts";
+import { createDenoKvDriver } from "./_driver.ts";
+import type { KvKeyPart, KvLike } from "./_kv.ts";
+
+export type { KvAtomic, KvEntryMaybe, KvKey, KvKeyPart, KvLike } from "./_kv.ts";
+
+/** Where `denoKvDriver` keeps records, and how it shares them. */
+export interface DenoKvDriverOptions {
+  /**
+   * The store: a file path or a KV Connect URL, opened with `Deno.openKv`
+   * on Deno and with `openKv` from `@deno/kv` on Node, and closed when the
+   * engine closes. On Deno, omit both `path` and `kv` to open Deno's default
+   * store; on Node, one of them is required.
+   */
+  path?: string;
+  /**
+   * An already open store, such as a `Deno.Kv`, used instead of `path`.
+   * The engine does not close it.
+   */
+  kv?: KvLike;
+  /**
+   * The key prefix under which every key of this store lives, so several
+   * stores can share one Deno KV database.
+   *
+   * @default ["stater"]
+   */
+  prefix?: readonly KvKeyPart[];
+  /**
+   * How long a lease on a task lasts, in ms: an engine that dies holding
+   * tasks delays them this long before another engine takes them over.
+   *
+   * @default 15000
+   */
+  leaseMs?: number;
+  /**
+   * How often an engine renews the leases it holds, in ms; less than `leaseMs`.
+   *
+   * @default 5000
+   */
+  renewEveryMs?: number;
+  /**
+   * How often, in ms, a waiting engine looks whether a task's lease is free,
+   * and a listening engine whether other engines committed.
+   *
+   * @default 250
+   */
+  pollMs?: number;
+}
+
+/**
+ * A driver that keeps task records in Deno KV. Nothing is opened and no
+ * runtime global is looked up until an engine opens it.
+ *
+ * @throws {TypeError} when both `path` and `kv` are given, or an option has the wrong type.
+ * @throws {RangeError} when a duration is not positive, or `renewEveryMs` is not less than `leaseMs`.
+ */
+export function denoKvDriver(options: DenoKvDriverOptions = {}): Driver {
+  return createDenoKvDriver(options);
+}

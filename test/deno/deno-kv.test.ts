@@ -1,0 +1,6 @@
+import { denoKvSubject } from "../deno-kv/_subject.ts";
+import { testDriver } from "../conformance/suite.ts";
+
+testDriver({
+  test: (name, fn) => Deno.test({ name, fn, sanitizeOps: false, sanitizeResources: false }),
+}, denoKvSubject("deno-kv (Deno)"));
