@@ -34,7 +34,7 @@ export interface ReadFile extends Scan {
   texts: { offset: number; text: string }[];
 }
 
-/** Reads a framed store file of `kind`; `undefined` when it does not exist or holds no whole header. */
+/** Reads a framed store file of `kind`; `undefined` when it does not exist or is empty. */
 export async function readStoreFile(path: string, kind: string): Promise<ReadFile | undefined> {
   let bytes: Uint8Array;
   try {
@@ -45,7 +45,11 @@ export async function readStoreFile(path: string, kind: string): Promise<ReadFil
   }
   const scan = scanFrames(bytes, path);
   const [first, ...rest] = scan.frames;
-  if (!first) return undefined;
+  if (!first) {
+    // Store files are written whole before they get their name, so only an empty one lacks a header.
+    if (bytes.every((b) => b === 0)) return undefined;
+    throw new StoreCorruptError(`The fs driver found ${path}, which is not a stater ${kind} file: move it out of the store folder`, { file: path, offset: 0 });
+  }
   let header: Record<string, unknown>;
   try {
     header = JSON.parse(text.decode(first.payload));
