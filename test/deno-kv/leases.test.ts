@@ -1,0 +1,140 @@
+import { openKv } from "@deno/kv";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createEngine, type Driver, OwnershipLostError, type WorkFunction } from "../../src/mod.ts";
+import { denoKvDriver, type DenoKvDriverOptions } from "../../drivers/deno-kv/mod.ts";
+import { tempStore } from "./_subject.ts";
+
+let store: Awaited<ReturnType<typeof tempStore>>;
+const open: Driver[] = [];
+
+beforeEach(async () => {
+  store = await tempStore();
+});
+afterEach(async () => {
+  for (const d of open.splice(0)) await d.close?.();
+  await store.cleanup();
+});
+
+async function driver(owner: string, options: Omit<DenoKvDriverOptions, "path"> = {}): Promise<Driver> {
+  const d = denoKvDriver({ path: store.path, ...options });
+  await d.open?.({ owner, report: (error) => { throw error; } });
+  open.push(d);
+  return d;
+}
+
+const never = new AbortController().signal;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe("deno-kv leases", () => {
+  it("a held lease is refused to another owner until it is released", async () => {
+    const a = await driver("a");
+    const b = await driver("b");
+    const lease = await a.acquire!("t", { owner: "a", wait: false, signal: never });
+    expect(lease?.id).toBe("t");
+    expect(await b.acquire!("t", { owner: "b", wait: false, signal: never })).toBeUndefined();
+    expect(await a.acquire!("t", { owner: "a", wait: false, signal: never }), "not even the same owner twice").toBeUndefined();
+    await lease!.release();
+    const taken = await b.acquire!("t", { owner: "b", wait: false, signal: never });
+    expect(taken).toBeDefined();
+    await taken!.release();
+  });
+
+  it("an expired lease is taken over, and its old holder finds it lost on renewal", async () => {
+    const a = await driver("a", { leaseMs: 150, renewEveryMs: 50 });
+    const b = await driver("b", { leaseMs: 150, renewEveryMs: 50 });
+    const old = await a.acquire!("t", { owner: "a", wait: false, signal: never });
+    expect(await b.acquire!("t", { owner: "b", wait: false, signal: never })).toBeUndefined();
+    await sleep(220);
+    const fresh = await b.acquire!("t", { owner: "b", wait: false, signal: never });
+    expect(fresh, "taken over after expiry").toBeDefined();
+    expect(old!.lost!.aborted).toBe(false);
+    await expect(old!.renew!()).rejects.toBeInstanceOf(OwnershipLostError);
+    expect(old!.lost!.aborted, "lost fires").toBe(true);
+    await old!.release();
+    expect(await a.acquire!("t", { owner: "a", wait: false, signal: never }), "releasing a lost lease frees nothing").toBeUndefined();
+    await fresh!.renew!();
+    await fresh!.release();
+  });
+
+  it("renewing keeps a lease past its first expiry", async () => {
+    const a = await driver("a", { leaseMs: 150, renewEveryMs: 50 });
+    const b = await driver("b", { leaseMs: 150, renewEveryMs: 50 });
+    const lease = await a.acquire!("t", { owner: "a", wait: false, signal: never });
+    for (let i = 0; i < 6; i++) {
+      await sleep(60);
+      await lease!.renew!();
+    }
+    expect(await b.acquire!("t", { owner: "b", wait: false, signal: never })).toBeUndefined();
+    await lease!.release();
+  });
+
+  it("wait: true resolves once the holder releases, and undefined when the signal aborts", async () => {
+    const a = await driver("a", { pollMs: 20 });
+    const b = await driver("b", { pollMs: 20 });
+    const lease = await a.acquire!("t", { owner: "a", wait: false, signal: never });
+    const waiting = b.acquire!("t", { owner: "b", wait: true, signal: never });
+    const ac = new AbortController();
+    const giveUp = b.acquire!("t", { owner: "b", wait: true, signal: ac.signal });
+    await sleep(60);
+    ac.abort();
+    expect(await giveUp).toBeUndefined();
+    await lease!.release();
+    const got = await waiting;
+    expect(got?.id).toBe("t");
+    await got!.release();
+  });
+
+  it("the lease is stored as bytes naming its owner and expiry", async () => {
+    const a = await driver("owner-1", { prefix: ["p"] });
+    const lease = await a.acquire!("t", { owner: "owner-1", wait: false, signal: never });
+    const kv = await openKv(store.path);
+    try {
+      const entry = await kv.get(["p", "lease", "t"]);
+      expect(entry.value).toBeInstanceOf(Uint8Array);
+      const [tag, owner, expiresAt] = JSON.parse(new TextDecoder().decode(entry.value as Uint8Array));
+      expect([tag, owner]).toEqual(["l1", "owner-1"]);
+      expect(expiresAt).toBeGreaterThan(Date.now());
+    } finally {
+      kv.close();
+    }
+    await lease!.release();
+  });
+
+  it("when a lease runs out under a running engine, another engine takes the task over and one of them finishes it", async () => {
+    let steps = 0;
+    const slow: WorkFunction<{ n: number }, number> = async (s, ctx) => {
+      steps++;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      return s.n >= 60 ? ctx.done(s.n) : { n: s.n + 1 };
+    };
+    const first = denoKvDriver({ path: store.path, leaseMs: 200, renewEveryMs: 150, pollMs: 20 });
+    // Renewals never reach the store: the lease runs out while the engine steps.
+    const acquire = first.acquire!.bind(first);
+    first.acquire = async (id, o) => {
+      const lease = await acquire(id, o);
+      if (lease) (lease as { renew?: () => Promise<void> }).renew = () => Promise.resolve();
+      return lease;
+    };
+    const a = await createEngine({ driver: first, work: { slow } });
+    const errors: unknown[] = [];
+    a.on("error", (e) => errors.push(e.error));
+    const task = await a.create("slow", { n: 0 }, { id: "x" });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const b = await createEngine({ driver: denoKvDriver({ path: store.path, leaseMs: 200, renewEveryMs: 150, pollMs: 20 }), work: { slow } });
+    b.on("error", (e) => errors.push(e.error));
+    const deadline = Date.now() + 10_000;
+    let done = false;
+    while (!done && Date.now() < deadline) {
+      done = (await b.list({ status: "done" })).length === 1;
+      await sleep(50);
+    }
+    expect(done, "the second engine finished it").toBe(true);
+    // Both stepped it for a while; the first commit after the takeover found a newer revision and stopped one.
+    expect(errors.some((e) => e instanceof OwnershipLostError), "an engine noticed it lost the task").toBe(true);
+    expect(((await b.get("x"))?.state as { n: number }).n).toBe(60);
+    expect(task.status === "done" || task.status === "paused" || task.status === "running").toBe(true);
+    expect(steps).toBeGreaterThanOrEqual(61);
+    await a.close();
+    await b.close();
+  });
+});
