@@ -1,0 +1,46 @@
+/**
+ * The Deno side of the cross-runtime tests, run as
+ * `deno run --allow-all --unstable-kv _interop.deno.ts <mode> <path> <id>`.
+ * It prints one line of JSON on stdout.
+ */
+
+import { createEngine, encode, type TaskRecord } from "../../src/mod.ts";
+import { denoKvDriver } from "../../drivers/deno-kv/mod.ts";
+import { count, richState } from "./_fixture.ts";
+
+const [mode, path, id] = Deno.args;
+const driver = denoKvDriver({ path, leaseMs: 1000, renewEveryMs: 300, pollMs: 50 });
+const never = new AbortController().signal;
+
+function print(value: unknown): void {
+  console.log(JSON.stringify(value));
+}
+
+try {
+  if (mode === "write") {
+    await driver.open!({ owner: "deno", report: (e) => console.error(e) });
+    const record: TaskRecord = { id: id!, work: "w", status: "paused", state: richState(), step: 3, rev: 1, createdAt: 1, updatedAt: 2 };
+    print(await driver.commit([{ type: "put", record, expectRev: 0 }]));
+    driver.close!();
+  } else if (mode === "read") {
+    await driver.open!({ owner: "deno", report: (e) => console.error(e) });
+    const record = await driver.get(id!);
+    print({ text: record ? encode(record, "record") : null });
+    driver.close!();
+  } else if (mode === "hold") {
+    await driver.open!({ owner: "deno", report: (e) => console.error(e) });
+    const lease = await driver.acquire!(id!, { owner: "deno", wait: false, signal: never });
+    print({ held: lease !== undefined });
+    // Exits without releasing: a dead owner.
+    Deno.exit(0);
+  } else if (mode === "finish") {
+    const engine = await createEngine({ driver, work: { count }, owner: "deno" });
+    const task = await engine.get(id!);
+    print({ result: await task?.result() });
+    await engine.close();
+  } else {
+    throw new Error(`unknown mode ${mode}`);
+  }
+} catch (error) {
+  print({ error: { name: (error as Error).name, code: (error as { code?: string }).code, message: (error as Error).message } });
+}

@@ -1,0 +1,88 @@
+import { execFile } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createEngine, decode, type Driver, type TaskRecord } from "../../src/mod.ts";
+import { denoKvDriver } from "../../drivers/deno-kv/mod.ts";
+import { count, richState } from "./_fixture.ts";
+import { tempStore } from "./_subject.ts";
+
+const script = fileURLToPath(new URL("./_interop.deno.ts", import.meta.url));
+const root = fileURLToPath(new URL("../../", import.meta.url));
+
+/** Runs the Deno side; resolves with the JSON line it printed. */
+function deno(args: string[], flags = ["--allow-all", "--unstable-kv"]): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    execFile("npx", ["deno", "run", ...flags, script, ...args], { cwd: root, timeout: 60_000 }, (error, stdout, stderr) => {
+      const line = stdout.trim().split("\n").pop();
+      if (error || !line) reject(new Error(`deno ${args.join(" ")} failed: ${error?.message ?? ""}\n${stderr}`));
+      else resolve(JSON.parse(line));
+    });
+  });
+}
+
+let store: Awaited<ReturnType<typeof tempStore>>;
+const open: Driver[] = [];
+beforeEach(async () => {
+  store = await tempStore();
+});
+afterEach(async () => {
+  for (const d of open.splice(0)) await d.close?.();
+  await store.cleanup();
+});
+
+async function nodeDriver(owner = "node"): Promise<Driver> {
+  const d = denoKvDriver({ path: store.path, leaseMs: 1000, renewEveryMs: 300, pollMs: 50 });
+  await d.open?.({ owner, report: (error) => { throw error; } });
+  open.push(d);
+  return d;
+}
+
+describe("deno-kv across Deno and Node", () => {
+  it("a record written by Deno reads back whole on Node", async () => {
+    expect(await deno(["write", store.path, "from-deno"])).toEqual([{ ok: true }]);
+    const d = await nodeDriver();
+    const record = await d.get("from-deno");
+    expect(record?.status).toBe("paused");
+    expect(record?.step).toBe(3);
+    expect(record?.state).toEqual(richState());
+  });
+
+  it("a record written by Node reads back whole on Deno", async () => {
+    const d = await nodeDriver();
+    const record: TaskRecord = { id: "from-node", work: "w", status: "done", state: richState(), result: [1n], step: 4, rev: 1, createdAt: 1, updatedAt: 2 };
+    expect(await d.commit([{ type: "put", record, expectRev: 0 }])).toEqual([{ ok: true }]);
+    await d.close?.();
+    const out = await deno(["read", store.path, "from-node"]);
+    expect(decode(out.text as string)).toEqual(record);
+  });
+
+  it("a lease held by a Deno process that died is taken over by Node once it expires", async () => {
+    expect(await deno(["hold", store.path, "t"])).toEqual({ held: true });
+    const d = await nodeDriver();
+    const never = new AbortController().signal;
+    expect(await d.acquire!("t", { owner: "node", wait: false, signal: never }), "still held").toBeUndefined();
+    const started = Date.now();
+    const lease = await d.acquire!("t", { owner: "node", wait: true, signal: never });
+    expect(lease?.id).toBe("t");
+    expect(Date.now() - started).toBeLessThan(5000);
+    await lease!.release();
+  });
+
+  it("a task started by a Node engine is resumed and finished by a Deno engine", async () => {
+    const engine = await createEngine({ driver: denoKvDriver({ path: store.path }), work: { count }, owner: "node" });
+    const task = await engine.create("count", { n: 0, to: 40 }, { id: "shared" });
+    while (task.step < 5) await new Promise((resolve) => setTimeout(resolve, 5));
+    await engine.close();
+    expect(task.status).toBe("running");
+    expect(await deno(["finish", store.path, "shared"])).toEqual({ result: 40 });
+    const d = await nodeDriver();
+    const record = await d.get("shared");
+    expect([record?.status, record?.result, record?.step]).toEqual(["done", 40, 41]);
+  });
+
+  it("on Deno without --unstable-kv, opening says to add the flag", async () => {
+    const out = await deno(["read", store.path, "x"], ["--allow-all"]);
+    expect(out.error).toMatchObject({ name: "DriverError", code: "KV_UNAVAILABLE" });
+    expect((out.error as { message: string }).message).toMatch(/--unstable-kv/);
+  });
+});
