@@ -1,7 +1,7 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createEngine, DriverError, type Task, type WorkFunction } from "../../src/mod.ts";
+import { createEngine, type Driver, DriverError, type Task, type WorkFunction } from "../../src/mod.ts";
 import { fsDriver } from "../../drivers/fs/mod.ts";
 import { createFsDriver } from "../../drivers/fs/_driver.ts";
 import { mapFsError } from "../../drivers/fs/_errors.ts";
@@ -14,7 +14,17 @@ beforeEach(async () => {
 });
 afterEach(() => removeDir(dir));
 
-const open = (driver = fsDriver({ dir })) => driver.open!({ owner: "t", report: () => {} }).then(() => driver);
+/** The error `promise` rejects with (the test fails if it resolves). */
+async function rejection(promise: Promise<unknown>): Promise<DriverError> {
+  const outcome = await promise.then(() => undefined, (e: unknown) => e);
+  expect(outcome).toBeInstanceOf(DriverError);
+  return outcome as DriverError;
+}
+
+async function open(driver = fsDriver({ dir })): Promise<Driver> {
+  await driver.open!({ owner: "t", report: () => {} });
+  return driver;
+}
 
 function nativeError(code: string): Error {
   return Object.assign(new Error(`${code}: native message`), { code });
@@ -46,17 +56,17 @@ describe("fs driver errors", () => {
 
   it("a file where the folder should be is a DriverError naming the driver and what to do", async () => {
     await writeFile(join(dir, "file"), "x");
-    const error = await open(fsDriver({ dir: join(dir, "file") })).catch((e) => e);
+    const error = await rejection(open(fsDriver({ dir: join(dir, "file") })));
     expect(error).toBeInstanceOf(DriverError);
     expect(error.code).toBe("EEXIST");
     expect(error.message).toMatch(/^The fs driver could not create the store folder .*: pick another dir/);
-    const under = await open(fsDriver({ dir: join(dir, "file", "sub") })).catch((e) => e);
+    const under = await rejection(open(fsDriver({ dir: join(dir, "file", "sub") })));
     expect(under).toBeInstanceOf(DriverError);
     expect(under.code).toBe("ENOTDIR");
   });
 
   it("a folder the process may not create is a DriverError with the native code", async () => {
-    const error = await open(fsDriver({ dir: "/sys/stater-test-store" })).catch((e) => e);
+    const error = await rejection(open(fsDriver({ dir: "/sys/stater-test-store" })));
     expect(error).toBeInstanceOf(DriverError);
     expect(["EPERM", "EACCES", "EROFS"]).toContain(error.code);
     expect(error.message).toMatch(/The fs driver could not create the store folder/);
@@ -77,7 +87,7 @@ describe("fs driver errors", () => {
     const record = { id: "a", work: "w", status: "running" as const, state: { n: 1 }, step: 1, rev: 1, createdAt: 1, updatedAt: 1 };
     await driver.commit([{ type: "put", record, expectRev: 0 }]);
     full = true;
-    const error = await driver.commit([{ type: "put", record: { ...record, state: { n: 2 }, rev: 2 }, expectRev: 1 }]).catch((e) => e);
+    const error = await rejection(driver.commit([{ type: "put", record: { ...record, state: { n: 2 }, rev: 2 }, expectRev: 1 }]));
     expect(error).toBeInstanceOf(DriverError);
     expect(error.code).toBe("ENOSPC");
     expect(error.message).toMatch(/disk is full/);

@@ -70,7 +70,7 @@ describe("torn writes", () => {
   it("damage with whole commits after it is a StoreCorruptError naming the file and the offset", async () => {
     const { bytes, lastStart } = await threeCommits();
     const damaged = new Uint8Array(bytes);
-    damaged[lastStart - 3] ^= 0xff; // inside the second commit, with the third after it
+    damaged[lastStart - 3] = damaged[lastStart - 3]! ^ 0xff; // inside the second commit, with the third after it
     await writeFile(journal(), damaged);
     const error = await open().catch((e) => e);
     expect(error).toBeInstanceOf(StoreCorruptError);
