@@ -13,16 +13,38 @@ import { OwnershipLostError } from "../../src/errors.ts";
 import type { Database } from "./_database.ts";
 
 /**
+ * How long a waiting request holds back before it queues for a lock, in ms.
+ * Every engine hears of a new task at once and waits for it; the grace lets
+ * the engine that created (or resumed) the task take it first, instead of a
+ * race that other tabs often win.
+ */
+export const WAIT_GRACE_MS = 50;
+
+/**
  * Takes the Web Lock `key` for task `id`. Without `wait`, answers at once;
  * with it, waits until the lock is free or `signal` aborts.
  */
 export function lockTask(locks: LockManager, key: string, id: string, options: AcquireOptions): Promise<Lease | undefined> {
   const { wait, signal } = options;
   if (signal.aborted) return Promise.resolve(undefined);
+  if (!wait) return request(locks, key, id, { ifAvailable: true }, signal);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      signal.removeEventListener("abort", onAbort);
+      resolve(request(locks, key, id, { signal }, signal));
+    }, WAIT_GRACE_MS);
+    const onAbort = () => {
+      clearTimeout(timer);
+      resolve(undefined);
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+function request(locks: LockManager, key: string, id: string, options: LockOptions, signal: AbortSignal): Promise<Lease | undefined> {
   return new Promise((resolve, reject) => {
     let granted = false;
-    // `signal` may only go with a waiting request (the spec refuses it with ifAvailable).
-    const held = locks.request(key, wait ? { signal } : { ifAvailable: true }, (lock) => {
+    const held = locks.request(key, options, (lock) => {
       if (!lock || signal.aborted) {
         resolve(undefined);
         return undefined;

@@ -68,6 +68,25 @@ for (const mode of ["Web Locks", "leases"] as const) {
   });
 }
 
+describe("Web Locks waiting", () => {
+  it("a waiting engine holds back a moment, so the engine that asks at once right after still gets the task", async () => {
+    const db = name();
+    const a = indexedDBDriver({ name: db });
+    const b = indexedDBDriver({ name: db });
+    const waiting = acquire(b, "B", true); // heard of a new task, waits for it
+    const mine = await acquire(a, "A", false); // the creator asks right after
+    expect(mine).toBeDefined();
+    let got = false;
+    void waiting.then(() => (got = true));
+    await new Promise((resolve) => setTimeout(resolve, 120));
+    expect(got).toBe(false);
+    await mine!.release();
+    const theirs = await waiting;
+    expect(theirs).toBeDefined();
+    await theirs!.release();
+  });
+});
+
 describe("leases, where Web Locks are missing", () => {
   it("the engine renews its leases, and a dead owner's task is taken over once its lease runs out", async () => {
     const db = name();

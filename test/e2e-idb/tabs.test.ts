@@ -100,7 +100,8 @@ describe("stater on IndexedDB in Chromium, end to end", () => {
       expect(seen.size, `every step of ${id} ran`).toBe(to);
       expect([...seen.values()].every((c) => c === 1), `no step of ${id} ran twice`).toBe(true);
     }
-    // Which tab runs which task is a race (a tab may take the other's new tasks); the invariants above are what is fixed.
+    // A waiting tab holds back a moment before queueing for a lock, so each tab usually runs what it created;
+    // under load another tab may still win that race, so only the invariants above are asserted.
     expect(await call(a, "done"), "tab A sees the same outcome").toHaveLength(ids.length);
     await a.close();
     await b.close();
