@@ -116,13 +116,17 @@ export function indexedDBDriver(options: IndexedDBDriverOptions = {}): Driver {
       } catch (error) {
         return Promise.reject(error);
       }
-      opening = openDatabase(factory, name, (error) => {
+      const current: Promise<Database> = openDatabase(factory, name, (error) => {
+        if (opening !== current) return; // a connection this driver already closed
         gone = error;
         try {
           report(error);
         } catch { /* the listener's trouble, not the store's */ }
       });
-      opening.catch(() => (opening = undefined));
+      opening = current;
+      current.catch(() => {
+        if (opening === current) opening = undefined;
+      });
     }
     return opening;
   }
@@ -178,8 +182,8 @@ export function indexedDBDriver(options: IndexedDBDriverOptions = {}): Driver {
 
     acquire(id: string, options: AcquireOptions): Promise<Lease | undefined> {
       const locks = lockManager();
-      if (locks) return lockTask(locks, `stater:${name}:${id}`, id, options);
-      return leases.acquire(id, options).catch((error) => {
+      const taking = locks ? lockTask(locks, `stater:${name}:${id}`, id, options) : leases.acquire(id, options);
+      return taking.catch((error) => {
         throw gone ?? storeError(error, name, `take task "${id}"`);
       });
     },
