@@ -120,8 +120,8 @@ describe("stater on IndexedDB in Chromium, end to end", () => {
     expect(done).toEqual([["x", sumBelow(to)]]);
     const firstInB = server.log.find((e) => e.id === "x" && e.tab === "B");
     expect(firstInB, "tab B ran steps").toBeDefined();
-    expect((firstInB!.at as number) - closedAt, "tab B took over at once").toBeLessThan(2000);
-    expect(took, "tab B finished the remaining steps within seconds").toBeLessThan(10_000);
+    expect((firstInB!.at as number) - closedAt, "tab B took over at once").toBeLessThan(3000);
+    expect(took, "tab B finished the remaining steps within seconds").toBeLessThan(15_000);
     const seen = runs("x");
     expect(seen.size).toBe(to);
     expect([...seen.values()].reduce((sum, c) => sum + c - 1, 0), "at most the step in flight ran again").toBeLessThanOrEqual(1);
