@@ -56,7 +56,6 @@ export function createFsDriver(options: FsDriverOptions, faults: FsFaults = {}):
   const strict = durability === "strict";
   let session: Session | undefined;
   let queue: Promise<unknown> = Promise.resolve();
-  let blocking: boolean | undefined;
 
   /** Runs `fn` after every earlier exclusive call settled. */
   function exclusive<T>(fn: () => Promise<T>): Promise<T> {
@@ -153,8 +152,7 @@ export function createFsDriver(options: FsDriverOptions, faults: FsFaults = {}):
     }
     if (lines.length === 0) return results;
     const bytes = linesFrame(lines);
-    blocking ??= !("Deno" in globalThis);
-    const sync = blocking && writes.length === 1 && s.lastBatch === 1;
+    const sync = writes.length === 1 && s.lastBatch === 1;
     s.lastBatch = writes.length;
     try {
       faults.beforeAppend?.(s.journal.path);
