@@ -10,7 +10,7 @@ import { removeDir, tempDir } from "../fs/_subject.ts";
 const WORKER = fileURLToPath(new URL("./worker.ts", import.meta.url));
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const TASKS = 6;
-const STEPS = 1500;
+const STEPS = 2000;
 const KILLS = 12;
 
 /** Runs the worker; kills it with SIGKILL `killAfterMs` after it started, or lets it finish. */
@@ -46,7 +46,7 @@ it("tasks killed with SIGKILL at random moments finish with exact results, each 
   try {
     let kills = 0;
     for (let i = 0; i < KILLS * 2 && kills < KILLS; i++) {
-      const outcome = await run(join(dir, "store"), log, 20 + Math.random() * 200);
+      const outcome = await run(join(dir, "store"), log, 20 + Math.random() * 100);
       if (outcome === "killed") kills++;
       else break;
     }
