@@ -13,6 +13,7 @@ import { commitBatch } from "./_commit.ts";
 import { idKeyOf, Keys } from "./_keys.ts";
 import { type KvKeyPart, type KvLike, openKvAt } from "./_kv.ts";
 import { Leases } from "./_lease.ts";
+import { patient } from "./_retry.ts";
 import { listRecords, readRecord, storeFailed } from "./_read.ts";
 import { ChangeFeed } from "./_watch.ts";
 import type { DenoKvDriverOptions } from "./mod.ts";
@@ -72,7 +73,8 @@ export function createDenoKvDriver(options: DenoKvDriverOptions): Driver {
     if (!kv && path === undefined && !(globalThis as { Deno?: unknown }).Deno) {
       throw new DriverError("deno-kv", "The deno-kv driver needs a store outside Deno: pass denoKvDriver({ path }) or denoKvDriver({ kv })", { code: "NO_STORE" });
     }
-    const store = kv ?? (await openKvAt(path));
+    const given = kv ?? (await openKvAt(path));
+    const store = patient(given);
     const keys = new Keys(prefix);
     session = {
       kv: store,

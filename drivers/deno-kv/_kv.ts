@@ -9,15 +9,17 @@
 
 import { DriverError } from "../../src/errors.ts";
 
-/** One part of a key. */
+/** One part of a key that stater writes. */
 export type KvKeyPart = string | number | bigint | boolean | Uint8Array;
+/** One part of a key as read (Deno's type also admits symbols). */
+export type KvReadKeyPart = KvKeyPart | symbol;
 /** A key: a list of parts. */
 export type KvKey = readonly KvKeyPart[];
 
 /** An entry as read: `versionstamp` is `null` when the key is absent. */
 export interface KvEntryMaybe {
   /** The key. */
-  readonly key: KvKey;
+  readonly key: readonly KvReadKeyPart[];
   /** The value (`null` when absent). */
   readonly value: unknown;
   /** The entry's version, or `null` when absent. */

@@ -42,7 +42,7 @@ import type { Driver } from "../../src/driver.ts";
 import { createDenoKvDriver } from "./_driver.ts";
 import type { KvKeyPart, KvLike } from "./_kv.ts";
 
-export type { KvAtomic, KvEntryMaybe, KvKey, KvKeyPart, KvLike } from "./_kv.ts";
+export type { KvAtomic, KvEntryMaybe, KvKey, KvKeyPart, KvLike, KvReadKeyPart } from "./_kv.ts";
 
 /** Where `denoKvDriver` keeps records, and how it shares them. */
 export interface DenoKvDriverOptions {

@@ -38,6 +38,23 @@ try {
     const task = await engine.get(id!);
     print({ result: await task?.result() });
     await engine.close();
+  } else if (mode === "await") {
+    // Opened before the task exists: learns of it from the other engine's commits, takes it over when released.
+    const seen: number[] = [];
+    const counted: typeof count = (s, ctx) => {
+      seen.push(s.n);
+      return count(s, ctx);
+    };
+    const engine = await createEngine({ driver, work: { count: counted }, owner: "deno" });
+    console.log(JSON.stringify({ ready: true }));
+    const deadline = Date.now() + 30_000;
+    let done;
+    while (!done && Date.now() < deadline) {
+      done = (await engine.list({ status: "done" })).find((t) => t.id === id);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await engine.close();
+    print({ result: done?.result, seen });
   } else {
     throw new Error(`unknown mode ${mode}`);
   }

@@ -1,4 +1,4 @@
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createEngine, decode, type Driver, type TaskRecord } from "../../src/mod.ts";
@@ -78,6 +78,33 @@ describe("deno-kv across Deno and Node", () => {
     const d = await nodeDriver();
     const record = await d.get("shared");
     expect([record?.status, record?.result, record?.step]).toEqual(["done", 40, 41]);
+  });
+
+  it("a Deno engine already open on the store takes over a task when the Node engine running it closes", async () => {
+    const child = spawn("npx", ["deno", "run", "--allow-all", "--unstable-kv", script, "await", store.path, "live"], { cwd: root });
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (b: Uint8Array) => (out += new TextDecoder().decode(b)));
+    child.stderr.on("data", (b: Uint8Array) => (err += new TextDecoder().decode(b)));
+    const exited = new Promise<void>((resolve) => child.on("exit", () => resolve()));
+    while (!out.includes('"ready"')) {
+      if (child.exitCode !== null) throw new Error(`the Deno engine exited early: ${err}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const seen: number[] = [];
+    const counted: typeof count = (s, ctx) => {
+      seen.push(s.n);
+      return count(s, ctx);
+    };
+    const engine = await createEngine({ driver: denoKvDriver({ path: store.path, pollMs: 50 }), work: { count: counted }, owner: "node" });
+    const task = await engine.create("count", { n: 0, to: 60 }, { id: "live" });
+    while (task.step < 10) await new Promise((resolve) => setTimeout(resolve, 5));
+    await engine.close();
+    await exited;
+    const last = JSON.parse(out.trim().split("\n").pop()!) as { result: number; seen: number[] };
+    expect(last.result).toBe(60);
+    expect(last.seen[0], "Deno resumed where Node's last commit left it").toBe(task.step);
+    expect([...seen, ...last.seen], "every step ran once, in one engine at a time").toEqual(Array.from({ length: 61 }, (_, i) => i));
   });
 
   it("on Deno without --unstable-kv, opening says to add the flag", async () => {
