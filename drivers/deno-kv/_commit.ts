@@ -8,13 +8,18 @@
  * so one record changed by another engine fails only its own writes; a unit
  * that still fails is read again and judged against the fresh revision.
  *
+ * The driver remembers the versionstamp and head each record had after its
+ * own last commit ({@linkcode Known}), so the next commit of a task it runs
+ * needs no read first: the check on that versionstamp proves nobody wrote
+ * the record since, and when it fails the record is read and judged again.
+ *
  * @module
  */
 
 import type { TaskRecord, Write, WriteResult } from "../../src/driver.ts";
 import { DriverError } from "../../src/errors.ts";
 import { ATOMIC_LIMITS, type IdKey, idKeyOf, keyBytes, type Keys } from "./_keys.ts";
-import type { KvEntryMaybe, KvKey, KvLike } from "./_kv.ts";
+import type { KvKey, KvLike } from "./_kv.ts";
 import { getAll, storeFailed, whereOf } from "./_read.ts";
 import { type Encoded, encodeRecord, type Head, parseHead } from "./_record.ts";
 
@@ -29,17 +34,42 @@ interface Unit {
   check?: { key: KvKey; versionstamp: string | null };
   mutations: Mutation[];
   outcome: Map<number, WriteResult>;
+  /** The head after the unit's writes; `null` when deleted; `undefined` when unchanged. */
+  final?: Head | null;
   bytes: number;
   keyBytes: number;
+}
+
+/** What one driver knows of the records it committed last: versionstamp and head, by id. */
+export class Known {
+  #map = new Map<string, { stamp: string; head: Head }>();
+  /** Entries kept at most; past it the memory starts over (reads fill it again). */
+  static readonly MAX = 10_000;
+
+  get(id: string): { stamp: string; head: Head } | undefined {
+    return this.#map.get(id);
+  }
+
+  set(id: string, stamp: string, head: Head | null): void {
+    if (head === null) {
+      this.#map.delete(id);
+      return;
+    }
+    if (this.#map.size >= Known.MAX) this.#map.clear();
+    this.#map.set(id, { stamp, head });
+  }
+
+  forget(id: string): void {
+    this.#map.delete(id);
+  }
 }
 
 function errorOf(error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error));
 }
 
-/** Judges the unit's writes against the stored entry and lists the mutations they need. */
-function plan(unit: Unit, writes: readonly Write[], entry: KvEntryMaybe, keys: Keys, owner: string): void {
-  const old: Head | undefined = entry.versionstamp === null ? undefined : parseHead(entry.value, whereOf(unit.idKey)).head;
+/** Judges the unit's writes against the stored head (versionstamp `stamp`) and lists the mutations they need. */
+function plan(unit: Unit, writes: readonly Write[], old: Head | undefined, stamp: string | null, keys: Keys, owner: string): void {
   let rev = old?.rev ?? 0;
   let final: { put: Encoded } | { put?: undefined; deleted: boolean } | undefined;
   unit.outcome = new Map();
@@ -76,7 +106,8 @@ function plan(unit: Unit, writes: readonly Write[], entry: KvEntryMaybe, keys: K
   }
   if (final && old) for (let n = 0; n < old.chunks; n++) m.push({ key: keys.chunk(id, old.nonce, n) });
   unit.mutations = m;
-  unit.check = m.length > 0 ? { key: keys.task(id), versionstamp: entry.versionstamp } : undefined;
+  unit.final = final === undefined || m.length === 0 ? undefined : final.put ? final.put.head : null;
+  unit.check = m.length > 0 ? { key: keys.task(id), versionstamp: stamp } : undefined;
   unit.keyBytes = m.reduce((n, x) => n + keyBytes(x.key), 0);
   unit.bytes = unit.keyBytes + m.reduce((n, x) => n + (x.value?.length ?? 0), 0);
 }
@@ -104,7 +135,7 @@ function pack(units: Unit[]): Unit[][] {
   return groups;
 }
 
-async function apply(kv: KvLike, keys: Keys, group: Unit[]): Promise<boolean> {
+async function apply(kv: KvLike, keys: Keys, group: Unit[], known: Known): Promise<boolean> {
   const op = kv.atomic();
   for (const unit of group) {
     op.check(unit.check!);
@@ -115,11 +146,13 @@ async function apply(kv: KvLike, keys: Keys, group: Unit[]): Promise<boolean> {
   }
   // Other engines watch this key to notice that something changed.
   op.set(keys.clock, crypto.getRandomValues(new Uint8Array(8)));
-  return (await op.commit()).ok;
+  const result = await op.commit();
+  if (result.ok && result.versionstamp) for (const unit of group) if (unit.final !== undefined) known.set(unit.id, result.versionstamp, unit.final);
+  return result.ok;
 }
 
 /** Applies `writes` (see the module doc); one result per write, in order. */
-export async function commitBatch(kv: KvLike, keys: Keys, owner: string, writes: readonly Write[]): Promise<WriteResult[]> {
+export async function commitBatch(kv: KvLike, keys: Keys, owner: string, writes: readonly Write[], known: Known): Promise<WriteResult[]> {
   const results: WriteResult[] = new Array(writes.length);
   const byId = new Map<string, Unit>();
   writes.forEach((write, i) => {
@@ -135,11 +168,23 @@ export async function commitBatch(kv: KvLike, keys: Keys, owner: string, writes:
   };
   try {
     for (let round = 0; round < ROUNDS && pending.length > 0; round++) {
-      const entries = await getAll(kv, pending.map((u) => keys.task(u.idKey)));
+      // What this driver committed last is trusted for a first try, when the first write expects that revision.
+      const cached = pending.map((unit) => {
+        const hit = round === 0 ? known.get(unit.id) : undefined;
+        const expect = writes[unit.writes[0]!]!.expectRev;
+        return hit && (expect === undefined || expect === hit.head.rev) ? hit : undefined;
+      });
+      const misses = pending.filter((_, i) => !cached[i]);
+      const read = await getAll(kv, misses.map((u) => keys.task(u.idKey)));
+      const entries = new Map(misses.map((u, i) => [u, read[i]!]));
       const toWrite: Unit[] = [];
       pending.forEach((unit, i) => {
         try {
-          plan(unit, writes, entries[i]!, keys, owner);
+          const hit = cached[i];
+          const entry = entries.get(unit);
+          if (hit) plan(unit, writes, hit.head, hit.stamp, keys, owner);
+          else if (entry!.versionstamp === null) plan(unit, writes, undefined, null, keys, owner);
+          else plan(unit, writes, parseHead(entry!.value, whereOf(unit.idKey)).head, entry!.versionstamp, keys, owner);
         } catch (error) {
           // A stored value that is not a stater record fails the writes to it, not the batch.
           unit.mutations = [];
@@ -150,12 +195,16 @@ export async function commitBatch(kv: KvLike, keys: Keys, owner: string, writes:
       });
       const retry: Unit[] = [];
       await Promise.all(pack(toWrite).map(async (group) => {
-        if (await apply(kv, keys, group)) return group.forEach(settle);
-        if (group.length === 1) return void retry.push(group[0]!);
+        if (await apply(kv, keys, group, known)) return group.forEach(settle);
+        const failed = (unit: Unit) => {
+          known.forget(unit.id);
+          retry.push(unit);
+        };
+        if (group.length === 1) return failed(group[0]!);
         // One of them changed under us: find which, each on its own.
         await Promise.all(group.map(async (unit) => {
-          if (await apply(kv, keys, [unit])) settle(unit);
-          else retry.push(unit);
+          if (await apply(kv, keys, [unit], known)) settle(unit);
+          else failed(unit);
         }));
       }));
       pending = retry;

@@ -9,7 +9,7 @@
 import type { Driver, DriverContext, ListQuery, TaskRecord } from "../../src/driver.ts";
 import { checkStorable } from "../../src/codec.ts";
 import { DriverError } from "../../src/errors.ts";
-import { commitBatch } from "./_commit.ts";
+import { commitBatch, Known } from "./_commit.ts";
 import { idKeyOf, Keys } from "./_keys.ts";
 import { type KvKeyPart, type KvLike, openKvAt } from "./_kv.ts";
 import { Leases } from "./_lease.ts";
@@ -25,6 +25,7 @@ interface Session {
   keys: Keys;
   leases: Leases;
   feed: ChangeFeed;
+  known: Known;
 }
 
 function duration(name: string, value: unknown, fallback: number): number {
@@ -83,6 +84,7 @@ export function createDenoKvDriver(options: DenoKvDriverOptions): Driver {
       keys,
       leases: new Leases(store, keys, leaseMs, pollMs),
       feed: new ChangeFeed(store, keys, context.owner, pollMs, context.report),
+      known: new Known(),
     };
   }
 
@@ -113,7 +115,7 @@ export function createDenoKvDriver(options: DenoKvDriverOptions): Driver {
     list,
     commit: (writes) => {
       const s = live();
-      return commitBatch(s.kv, s.keys, s.owner, writes);
+      return commitBatch(s.kv, s.keys, s.owner, writes, s.known);
     },
     check(value: unknown, at: string): void {
       checkStorable(value, at);

@@ -39,6 +39,8 @@ export class ChangeFeed {
   #clock: string | null | undefined;
   #seen = new Map<string, Seen>();
   #running = false;
+  /** Bumped by `stop()`, so a poll in flight when the store closes reports nothing. */
+  #generation = 0;
 
   constructor(
     private readonly kv: KvLike,
@@ -60,6 +62,7 @@ export class ChangeFeed {
 
   /** Stops polling. */
   stop(): void {
+    this.#generation++;
     this.#listeners.clear();
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
@@ -72,7 +75,10 @@ export class ChangeFeed {
       this.#timer = undefined;
       if (this.#running) return;
       this.#running = true;
-      this.#poll().catch(this.report).finally(() => {
+      const generation = this.#generation;
+      this.#poll().catch((error) => {
+        if (generation === this.#generation) this.report(error);
+      }).finally(() => {
         this.#running = false;
         if (this.#listeners.size > 0 && this.#timer === undefined) this.#schedule(this.pollMs);
       });

@@ -144,6 +144,20 @@ describe("deno-kv records", () => {
     await d.close?.();
   });
 
+  it("a driver's memory of its last commit never hides another engine's write", async () => {
+    const d1 = await opened();
+    const d2 = await opened();
+    await d1.commit([{ type: "put", record: record("a"), expectRev: 0 }]);
+    await d2.commit([{ type: "put", record: record("a", { rev: 2, step: 2 }), expectRev: 1 }]);
+    expect(await d1.commit([{ type: "put", record: record("a", { rev: 2, step: 1 }), expectRev: 1 }])).toEqual([{ ok: false, conflict: true }]);
+    expect(await d1.commit([{ type: "put", record: record("a", { rev: 3, step: 3 }), expectRev: 2 }])).toEqual([{ ok: true }]);
+    await d2.commit([{ type: "delete", id: "a" }]);
+    expect(await d1.commit([{ type: "put", record: record("a", { rev: 4 }), expectRev: 3 }])).toEqual([{ ok: false, conflict: true }]);
+    expect(await d1.get("a")).toBeUndefined();
+    await d1.close?.();
+    await d2.close?.();
+  });
+
   it("list({ status }) reads only the index of those statuses", async () => {
     const d = await opened();
     await d.commit([
