@@ -22,12 +22,13 @@
  *   messages stay within their engine.
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { createEngine } from "stater";
  * import { denoKvDriver } from "stater/drivers/deno-kv";
  *
+ * // A file such as "./stater.kv" survives restarts; ":memory:" keeps this example self-contained.
  * const engine = await createEngine({
- *   driver: denoKvDriver({ path: "./stater.kv" }),
+ *   driver: denoKvDriver({ path: ":memory:" }),
  *   work: { count: (s: { n: number }, ctx) => (s.n >= 3 ? ctx.done(s.n) : { n: s.n + 1 }) },
  * });
  * const task = await engine.create("count", { n: 0 }, { id: "count-1" });
@@ -74,8 +75,9 @@ export interface DenoKvDriverOptions {
   leaseMs?: number;
   /**
    * How often an engine renews the leases it holds, in ms; less than `leaseMs`.
+   * A renewal that finds the lease taken stops the task in this engine.
    *
-   * @default 5000
+   * @default 5000 (a third of `leaseMs` when that is less)
    */
   renewEveryMs?: number;
   /**
