@@ -2,10 +2,12 @@
  * Journal frames: `[length u32 LE][crc32 u32 LE][payload]`. One commit batch
  * is one frame, so a batch is whole or absent after a crash.
  *
- * Reading a file back, a damaged frame at the end (cut short, or its bytes
- * never reached the disk) is a torn write: the file is valid up to it. A
- * damaged frame with whole data after it cannot be a torn write, so it is
- * reported as corruption with the file and the offset.
+ * Reading a file back, zeros where a frame should start end the data (the
+ * journal reserves space ahead with zeros). A damaged frame with nothing but
+ * zeros after it (cut short, or its bytes never reached the disk) is a torn
+ * write: the file is valid up to it. A damaged frame with data after it
+ * cannot be a torn write, so it is reported as corruption with the file and
+ * the offset.
  *
  * @module
  */
@@ -62,8 +64,10 @@ export function scanFrames(bytes: Uint8Array, file: string, start = 0): Scan {
       at = end;
       continue;
     }
-    // Damage. A torn write can only leave it at the very end of the file.
-    if (end >= bytes.length || allZero(bytes, at)) {
+    // Zeros only: space the journal reserved ahead of its writes (or bytes that never reached the disk).
+    if (allZero(bytes, at)) return { frames, end: at };
+    // Damage. A torn write can only leave it at the end of the data, with nothing but zeros after it.
+    if (end >= bytes.length || allZero(bytes, end)) {
       return { frames, end: at, torn: `a frame cut short or never written at byte ${at}` };
     }
     throw new StoreCorruptError(
