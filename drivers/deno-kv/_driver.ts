@@ -127,6 +127,7 @@ export function createDenoKvDriver(options: DenoKvDriverOptions): Driver {
       if (!s) return;
       session = undefined;
       s.feed.stop();
+      s.leases.stop();
       if (s.own) s.kv.close();
     },
   };

@@ -14,8 +14,9 @@
 import type { AcquireOptions, Lease } from "../../src/driver.ts";
 import { OwnershipLostError } from "../../src/errors.ts";
 import { idKeyOf, type Keys } from "./_keys.ts";
-import type { KvKey, KvLike } from "./_kv.ts";
+import type { KvEntryMaybe, KvKey, KvLike } from "./_kv.ts";
 import { storeFailed } from "./_read.ts";
+import { LeaseWaits } from "./_wait.ts";
 
 const utf8 = new TextEncoder();
 const text = new TextDecoder();
@@ -36,32 +37,28 @@ function leaseBytes(owner: string, expiresAt: number): Uint8Array {
   return utf8.encode(JSON.stringify(["l1", owner, expiresAt]));
 }
 
-/** Waits `ms`, or less when `signal` aborts. */
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener("abort", done, { once: true });
-  });
-}
-
 /** Leases of one store. */
 export class Leases {
+  readonly #waits: LeaseWaits;
+
   constructor(
     private readonly kv: KvLike,
     private readonly keys: Keys,
     private readonly leaseMs: number,
-    private readonly pollMs: number,
+    pollMs: number,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.#waits = new LeaseWaits(kv, (key, owner, entry) => this.#take(key, owner, entry), pollMs);
+  }
 
-  /** Writes our lease if the key is free or expired; the new versionstamp, or `undefined` when held. */
-  async #take(key: KvKey, owner: string): Promise<string | undefined> {
-    const entry = await this.kv.get(key);
+  /** Stops waiting for leases (the store is closing). */
+  stop(): void {
+    this.#waits.stop();
+  }
+
+  /** Writes our lease if `entry` (read now when not given) is free or expired; the new versionstamp, or `undefined` when held. */
+  async #take(key: KvKey, owner: string, read?: KvEntryMaybe): Promise<string | undefined> {
+    const entry = read ?? await this.kv.get(key);
     const holder = entry.versionstamp === null ? undefined : parseLease(entry.value);
     if (holder && holder.expiresAt > this.now()) return undefined;
     const result = await this.kv.atomic().check({ key, versionstamp: entry.versionstamp })
@@ -69,18 +66,15 @@ export class Leases {
     return result.ok ? result.versionstamp : undefined;
   }
 
-  /** Takes the lease on task `id`; with `wait`, polls until it is free or `signal` aborts. */
+  /** Takes the lease on task `id`; with `wait`, polls (see `_wait.ts`) until it is free or `signal` aborts. */
   async acquire(id: string, options: AcquireOptions): Promise<Lease | undefined> {
     const { owner, wait, signal } = options;
     const key = this.keys.lease(await idKeyOf(id));
     let stamp: string | undefined;
     try {
-      for (;;) {
-        if (signal.aborted) return undefined;
-        stamp = await this.#take(key, owner);
-        if (stamp !== undefined || !wait) break;
-        await pause(this.pollMs, signal);
-      }
+      if (signal.aborted) return undefined;
+      stamp = await this.#take(key, owner);
+      if (stamp === undefined && wait) stamp = await this.#waits.wait(key, owner, signal);
     } catch (error) {
       throw storeFailed(error, `take the lease of task "${id}"`);
     }

@@ -1,7 +1,7 @@
 import { openKv } from "@deno/kv";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createEngine, type Driver, OwnershipLostError, type WorkFunction } from "../../src/mod.ts";
-import { denoKvDriver, type DenoKvDriverOptions } from "../../drivers/deno-kv/mod.ts";
+import { denoKvDriver, type DenoKvDriverOptions, type KvLike } from "../../drivers/deno-kv/mod.ts";
 import { tempStore } from "./_subject.ts";
 
 let store: Awaited<ReturnType<typeof tempStore>>;
@@ -82,6 +82,47 @@ describe("deno-kv leases", () => {
     const got = await waiting;
     expect(got?.id).toBe("t");
     await got!.release();
+  });
+
+  it("an engine waiting for many leases reads them ten at a time, not one by one", async () => {
+    const a = await driver("a");
+    const kv = await openKv(store.path);
+    const reads = { get: 0, getMany: 0 };
+    const counting: KvLike = {
+      get: (k) => (reads.get++, kv.get(k)),
+      getMany: (keys) => (reads.getMany++, kv.getMany(keys)),
+      list: (s, o) => kv.list(s, o),
+      atomic: () => kv.atomic(),
+      close: () => kv.close(),
+    };
+    const b = denoKvDriver({ kv: counting, pollMs: 30 });
+    await b.open?.({ owner: "b", report: (error) => { throw error; } });
+    const ids = Array.from({ length: 25 }, (_, i) => `t${i}`);
+    const held = await Promise.all(ids.map((id) => a.acquire!(id, { owner: "a", wait: false, signal: never })));
+    const waiting = Promise.all(ids.map((id) => b.acquire!(id, { owner: "b", wait: true, signal: never })));
+    await sleep(200);
+    expect(reads.get, "one read each, before waiting").toBe(25);
+    const polls = reads.getMany;
+    expect(polls).toBeGreaterThanOrEqual(3 * 2);
+    expect(polls % 3, "three reads of ten keys per poll").toBe(0);
+    await Promise.all(held.map((lease) => lease!.release()));
+    const got = await waiting;
+    expect(got.map((lease) => lease?.id)).toEqual(ids);
+    await Promise.all(got.map((lease) => lease!.release()));
+    await b.close?.();
+    kv.close();
+  });
+
+  it("closing the driver ends its waits for leases with undefined", async () => {
+    const a = await driver("a");
+    const b = denoKvDriver({ path: store.path, pollMs: 20 });
+    await b.open?.({ owner: "b", report: (error) => { throw error; } });
+    const lease = await a.acquire!("t", { owner: "a", wait: false, signal: never });
+    const waiting = b.acquire!("t", { owner: "b", wait: true, signal: never });
+    await sleep(50);
+    await b.close?.();
+    expect(await waiting).toBeUndefined();
+    await lease!.release();
   });
 
   it("the lease is stored as bytes naming its owner and expiry", async () => {
