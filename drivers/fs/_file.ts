@@ -13,20 +13,24 @@ import { StoreCorruptError } from "../../src/errors.ts";
 import { errorCode } from "./_errors.ts";
 import { frame, type Scan, scanFrames } from "./_frame.ts";
 
-const utf8 = new TextEncoder();
 /** How far the journal reserves space ahead of its data, with zeros. */
 const RESERVE = 256 * 1024;
-const ZEROS = new Uint8Array(64 * 1024);
-const text = new TextDecoder("utf-8", { fatal: true });
+
+// Made on first use: importing the driver touches nothing.
+let encoder: TextEncoder | undefined;
+let decoder: TextDecoder | undefined;
+let zeros: Uint8Array | undefined;
+const utf8 = (s: string) => (encoder ??= new TextEncoder()).encode(s);
+const text = (bytes: Uint8Array) => (decoder ??= new TextDecoder("utf-8", { fatal: true })).decode(bytes);
 
 /** The first frame of every store file. */
 export function headerFrame(kind: string, extra: Record<string, unknown> = {}): Uint8Array {
-  return frame(utf8.encode(JSON.stringify({ stater: "fs", kind, v: 1, ...extra })));
+  return frame(utf8(JSON.stringify({ stater: "fs", kind, v: 1, ...extra })));
 }
 
 /** Frames lines (one commit batch) into bytes. */
 export function linesFrame(lines: readonly string[]): Uint8Array {
-  return frame(utf8.encode(lines.join("\n")));
+  return frame(utf8(lines.join("\n")));
 }
 
 /** A store file read back: its header, its frames as lines, and its valid length. */
@@ -55,7 +59,7 @@ export async function readStoreFile(path: string, kind: string): Promise<ReadFil
   }
   let header: Record<string, unknown>;
   try {
-    header = JSON.parse(text.decode(first.payload));
+    header = JSON.parse(text(first.payload));
   } catch {
     header = {};
   }
@@ -67,7 +71,7 @@ export async function readStoreFile(path: string, kind: string): Promise<ReadFil
   }
   const texts = rest.map((f) => {
     try {
-      return { offset: f.offset, text: text.decode(f.payload) };
+      return { offset: f.offset, text: text(f.payload) };
     } catch (cause) {
       throw new StoreCorruptError(`The fs driver found a record in ${path} at byte ${f.offset} that is not UTF-8 text: restore the store from a backup`, { file: path, offset: f.offset }, { cause });
     }
@@ -138,8 +142,9 @@ export class AppendFile {
     let at = this.#allocated;
     try {
       while (at < target) {
-        const n = Math.min(ZEROS.length, target - at);
-        at += sync ? writeSync(this.handle.fd, ZEROS, 0, n, at) : (await this.handle.write(ZEROS, 0, n, at)).bytesWritten;
+        const z = (zeros ??= new Uint8Array(64 * 1024));
+        const n = Math.min(z.length, target - at);
+        at += sync ? writeSync(this.handle.fd, z, 0, n, at) : (await this.handle.write(z, 0, n, at)).bytesWritten;
       }
     } catch {
       // Out of space for the reserve: the append below reports it if it does not fit either.
