@@ -86,7 +86,7 @@ export async function openKvAt(path: string | undefined): Promise<KvLike> {
       );
     }
     if (typeof mod.openKv !== "function") {
-      throw new DriverError(NAME, "The deno-kv driver found a @deno/kv package without openKv(): install @deno/kv 0.8 or later", {
+      throw new DriverError(NAME, "The deno-kv driver found a @deno/kv package without openKv(): run npm install @deno/kv@latest", {
         code: "KV_UNAVAILABLE",
       });
     }
