@@ -1,47 +1,28 @@
 /**
- * The fs driver itself: a journal of commit batches (`active.log`), finished
- * segments (`done-*.log`), and the store lock (`stater.lock`). See README.md
- * for the format and why.
+ * The fs driver itself: options, the order of operations (one at a time),
+ * compare-and-set commits written as one frame and one fdatasync, and reads.
+ * The store's files are described in README.md.
  *
  * @module
  */
 
-import { mkdir, readdir } from "node:fs/promises";
-import { join, resolve } from "node:path";
+import { mkdir } from "node:fs/promises";
+import { resolve } from "node:path";
 import type { Driver, DriverContext, ListQuery, TaskRecord, Write, WriteResult } from "../../src/driver.ts";
 import { checkStorable } from "../../src/codec.ts";
-import { DriverError, StaterError, StoreCorruptError } from "../../src/errors.ts";
+import { DriverError } from "../../src/errors.ts";
 import { mapFsError } from "./_errors.ts";
-import { AppendFile, headerFrame, linesFrame, readStoreFile, removeFile, replaceFile } from "./_file.ts";
-import { isFinished, StoreIndex } from "./_index.ts";
-import { type HeldLock, takeLock } from "./_lock.ts";
-import { deleteLine, type Entry, parseLine, putLine, readRecord } from "./_record.ts";
-import { MERGE_ALWAYS, MERGE_LOADED, Segments } from "./_segments.ts";
+import { linesFrame } from "./_file.ts";
+import { isFinished } from "./_index.ts";
+import { takeLock } from "./_lock.ts";
+import { deleteLine, type Entry, putLine, readRecord } from "./_record.ts";
+import { COMPACT_MIN, compact, flushLater, loadFinished, openSession, type Session } from "./_session.ts";
 import type { FsDriverOptions } from "./mod.ts";
-
-/** The journal grows to at least this many bytes before a compaction. */
-const COMPACT_MIN = 2 * 1024 * 1024;
 
 /** Failures to inject in tests: called before each journal write; throwing fails that write. */
 export interface FsFaults {
   /** Called before appending a commit to `file`. */
   beforeAppend?(file: string): void;
-}
-
-interface Session {
-  dir: string;
-  lock: HeldLock;
-  index: StoreIndex;
-  journal: AppendFile;
-  segments: Segments;
-  report(error: unknown): void;
-  /** Set after a failure that leaves the file in an unknown state: commits refuse until reopened. */
-  broken?: StaterError;
-  /** The size of the previous batch: small batches use blocking calls, which are faster alone. */
-  lastBatch: number;
-  loading?: Promise<void>;
-  flushing?: Promise<void>;
-  dirty: boolean;
 }
 
 /** Builds the driver; `faults` is for tests. */
@@ -68,55 +49,6 @@ export function createFsDriver(options: FsDriverOptions, faults: FsFaults = {}):
     if (!session) throw new DriverError("fs", `The fs driver for ${options.dir} is not open: hand it to createEngine(), which opens it`, { code: "NOT_OPEN" });
     if (session.broken) throw session.broken;
     return session;
-  }
-
-  function loadFinished(s: Session): Promise<void> {
-    if (s.index.finished) return Promise.resolve();
-    s.loading ??= s.segments.load(s.index).then((torn) => {
-      for (const t of torn) s.report(new StoreCorruptError(`The fs driver dropped a damaged tail of a finished segment (${t})`));
-    }, (error) => {
-      s.loading = undefined;
-      s.index.finished = undefined;
-      throw mapFsError(error, `read the finished tasks in ${s.dir}`);
-    });
-    return s.loading;
-  }
-
-  function flushLater(s: Session): void {
-    s.dirty = true;
-    s.flushing ??= (async () => {
-      while (s.dirty && !s.broken) {
-        s.dirty = false;
-        try {
-          await s.journal.flush(false);
-        } catch (error) {
-          s.broken = mapFsError(error, `flush ${s.journal.path} to the disk`);
-          s.report(s.broken);
-        }
-      }
-      s.flushing = undefined;
-    })();
-  }
-
-  async function compact(s: Session): Promise<void> {
-    await s.flushing;
-    const { keep, move } = s.index.split();
-    if (move.length > 0) await s.segments.write(move);
-    const header = headerFrame("active");
-    const body = keep.length > 0 ? linesFrame(keep) : new Uint8Array(0);
-    const bytes = new Uint8Array(header.length + body.length);
-    bytes.set(header);
-    bytes.set(body, header.length);
-    await replaceFile(s.journal.path, bytes);
-    const old = s.journal;
-    s.journal = await AppendFile.open(old.path, bytes.length);
-    await old.close().catch(() => {});
-    s.index.moved();
-    const count = s.segments.numbers.length;
-    if (count > MERGE_ALWAYS || (count > MERGE_LOADED && s.index.finished)) {
-      await loadFinished(s);
-      await s.segments.merge(s.index);
-    }
   }
 
   async function commit(writes: readonly Write[]): Promise<WriteResult[]> {
@@ -188,33 +120,7 @@ export function createFsDriver(options: FsDriverOptions, faults: FsFaults = {}):
     }
     const lock = await takeLock(dir, context.owner);
     try {
-      const names = await readdir(dir);
-      for (const name of names) if (name.endsWith(".tmp")) await removeFile(join(dir, name));
-      const segments = new Segments(dir);
-      segments.scan(names);
-      const path = join(dir, "active.log");
-      const index = new StoreIndex();
-      const read = await readStoreFile(path, "active");
-      let size: number;
-      if (!read) {
-        const header = headerFrame("active");
-        await replaceFile(path, header);
-        size = header.length;
-      } else {
-        for (const { offset, text } of read.texts) {
-          for (const line of text.split("\n")) index.applyJournal(parseLine(line, path, offset));
-        }
-        if (read.torn) {
-          context.report(new StoreCorruptError(
-            `The fs driver dropped an incomplete commit at the end of ${path} (${read.torn}), left by a crash while ` +
-              `it was written; every commit before it is intact`,
-            { file: path, offset: read.end },
-          ));
-        }
-        size = read.end;
-      }
-      const journal = await AppendFile.open(path, size);
-      session = { dir, lock, index, journal, segments, report: context.report, lastBatch: 0, dirty: false };
+      session = await openSession(dir, lock, context);
     } catch (error) {
       await lock.release().catch(() => {});
       throw mapFsError(error, `open the store in ${dir}`);
