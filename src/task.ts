@@ -223,7 +223,14 @@ export class TaskImpl implements Task {
       if (this.phase !== "idle" || this.#ownerWait) return;
       if (!this.#e.workFn(this.work)) throw new UnknownWorkError([this.work], [this.id]);
       if (this.#status === "paused") {
-        await this.#write((rec) => (rec.status === "paused" ? { status: "pending" } : undefined));
+        if (this.#rec.status === "paused") {
+          await this.#write((rec) => (rec.status === "paused" ? { status: "pending" } : undefined));
+        } else {
+          // Paused here only, because the store refused a commit: the stored
+          // record still says pending or running, so it just runs again.
+          this.#status = this.#rec.status;
+          this.#e.emit("status", { task: this, from: "paused", to: this.#status });
+        }
       }
       if (this.#status === "pending" || this.#status === "running") this.#e.schedule(this);
     });

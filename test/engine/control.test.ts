@@ -215,3 +215,41 @@ describe("task.result()", () => {
     await engine.close();
   });
 });
+
+describe("a store that refuses a commit", () => {
+  it("pauses the task with its last committed state, reports it, and resume() runs it again", async () => {
+    const inner = memoryDriver();
+    let failNext = false;
+    const driver = Object.assign(Object.create(inner), {
+      commit(writes: Parameters<typeof inner.commit>[0]) {
+        if (failNext) {
+          failNext = false;
+          return Promise.reject(Object.assign(new Error("no space left on device"), { code: "ENOSPC" }));
+        }
+        return inner.commit(writes);
+      },
+    }) as typeof inner;
+    const gate = new Gate();
+    const gated: WorkFunction<{ n: number }, number> = async (s, ctx) => {
+      await gate.pass(ctx);
+      return s.n >= 5 ? ctx.done(s.n) : { n: s.n + 1 };
+    };
+    const engine = await createEngine({ driver, work: { gated } });
+    const errors: Error[] = [];
+    engine.on("error", (e) => errors.push(e.error));
+    const task = await engine.create("gated", { n: 0 }, { id: "t" });
+    gate.open("t", 2);
+    await until(() => task.step === 2 && gate.isWaiting("t"), 2000, "two steps");
+    failNext = true;
+    gate.open("t", 1);
+    await until(() => task.status === "paused", 2000, "the pause");
+    expect(task.state).toEqual({ n: 2 });
+    expect(task.step).toBe(2);
+    expect(errors.map((e) => e.message)).toEqual(["no space left on device"]);
+    expect(await inner.get("t")).toMatchObject({ status: "running", step: 2 });
+    await task.resume();
+    gate.open("t", 10);
+    expect(await task.result()).toBe(5);
+    await engine.close();
+  });
+});
