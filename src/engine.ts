@@ -125,7 +125,7 @@ class EngineImpl implements Engine, EngineCore {
     const checkpoint = options.checkpoint ?? {};
     this.#everyMs = checkpoint.everyMs === undefined ? undefined : positive("checkpoint.everyMs", checkpoint.everyMs, 0, { zero: true });
     this.#everySteps = positive("checkpoint.everySteps", checkpoint.everySteps, this.#everyMs === undefined ? 1 : Infinity, { integer: true });
-    this.#closeTimeoutMs = positive("closeTimeoutMs", options.closeTimeoutMs, 5000, { zero: true });
+    this.#closeTimeoutMs = positive("closeTimeoutMs", options.closeTimeoutMs, 1000, { zero: true });
     this.queue = new CommitQueue(this.driver);
     this.#emitter = new Emitter((error, type) => this.#listenerFailed(error, type));
   }

@@ -120,7 +120,7 @@ export interface EngineOptions<W extends WorkMap = WorkMap> {
   checkpoint?: CheckpointOptions;
   /** This engine's identity for ownership of tasks. @default a random UUID */
   owner?: string;
-  /** How long `close()` lets steps in flight finish before aborting them, in ms. @default 5000 */
+  /** How long `close()` lets steps in flight finish before aborting them, in ms. @default 1000 */
   closeTimeoutMs?: number;
   /** The time source. @default the platform's `Date.now` and timers */
   clock?: Clock;

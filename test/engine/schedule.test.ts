@@ -292,3 +292,22 @@ describe("concurrency on open", () => {
     await engine.close();
   });
 });
+
+describe("close() and ctx.signal", () => {
+  it("aborts the signal of a step that is still running a second after close()", async () => {
+    let aborted: unknown;
+    const waits: WorkFunction<null> = (_s, ctx) =>
+      new Promise((resolve) => ctx.signal.addEventListener("abort", () => {
+        aborted = ctx.signal.reason;
+        resolve(null);
+      }));
+    const engine = await createEngine({ driver: memoryDriver(), work: { waits } });
+    await engine.create("waits", null);
+    await flush(5);
+    const started = Date.now();
+    await engine.close();
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+    expect(Date.now() - started).toBeLessThan(4000);
+    expect((aborted as Error).name).toBe("AbortError");
+  });
+});
