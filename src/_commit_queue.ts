@@ -1,6 +1,7 @@
 import type { Driver, Write, WriteResult } from "./driver.ts";
 
-const GATHER_HOPS = 8;
+const QUIET_HOPS = 8;
+const MAX_HOPS = 64;
 
 interface Pending {
   write: Write;
@@ -36,13 +37,25 @@ export class CommitQueue {
     return new Promise((resolve) => this.#drained.push(resolve));
   }
 
+  /** Waits microtasks while more writes keep arriving (at most MAX_HOPS). */
+  async #gather(): Promise<void> {
+    let seen = this.#pending.length;
+    for (let hop = 0, quiet = 0; hop < MAX_HOPS && quiet < QUIET_HOPS; hop++) {
+      await undefined;
+      if (this.#pending.length > seen) {
+        seen = this.#pending.length;
+        quiet = 0;
+      } else quiet++;
+    }
+  }
+
   async #flush(): Promise<void> {
     let next = false;
     while (this.#pending.length > 0) {
       // The tasks whose commits just returned take their next steps a few
       // microtasks later: wait for them, so their commits join this batch
       // instead of trailing the first one (batches of 64, not 1 and 63).
-      if (next) for (let i = 0; i < GATHER_HOPS; i++) await undefined;
+      if (next) await this.#gather();
       next = true;
       const batch = this.#pending;
       this.#pending = [];
