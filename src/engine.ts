@@ -94,9 +94,13 @@ class EngineImpl implements Engine, EngineCore {
   #createId: () => string;
 
   #emitter: Emitter<EngineEvents>;
-  #perTask = new Map<TaskImpl, Emitter<EngineEvents>>();
+  #perTask = new WeakMap<TaskImpl, Emitter<EngineEvents>>();
   #tasks = new Map<string, TaskImpl>();
   #finished = new Map<string, WeakRef<TaskImpl>>();
+  /** Drops the entry of a finished task once nothing holds it any more. */
+  #collected = new FinalizationRegistry<string>((id) => {
+    if (this.#finished.get(id)?.deref() === undefined) this.#finished.delete(id);
+  });
   #creating = new Map<string, Promise<TaskImpl>>();
   #waiting: TaskImpl[] = [];
   #running = new Set<TaskImpl>();
@@ -258,16 +262,21 @@ class EngineImpl implements Engine, EngineCore {
       return known;
     }
     const task = new TaskImpl(this, record);
-    if (FINISHED.has(record.status)) this.#finished.set(record.id, new WeakRef(task));
+    if (FINISHED.has(record.status)) this.#holdWeakly(task);
     else this.#tasks.set(record.id, task);
     return task;
+  }
+
+  #holdWeakly(task: TaskImpl): void {
+    this.#finished.set(task.id, new WeakRef(task));
+    this.#collected.register(task, task.id);
   }
 
   /** A finished task is held weakly: the caller's reference keeps it, the engine does not. */
   #retire(task: TaskImpl): void {
     if (this.#tasks.get(task.id) !== task || task.phase !== "idle" || task.waitingForOwner) return;
     this.#tasks.delete(task.id);
-    this.#finished.set(task.id, new WeakRef(task));
+    this.#holdWeakly(task);
   }
 
   // ---- opening ----
