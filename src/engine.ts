@@ -48,7 +48,7 @@ export interface Engine<W extends WorkMap = WorkMap> extends AsyncDisposable {
   ): Promise<Task<StateOf<W[K]>, ResultOf<W[K]>>>;
   /** The task with this id, or `undefined`. */
   get(id: string): Promise<Task | undefined>;
-  /** Plain snapshots of the tasks that match. */
+  /** Plain snapshots of the tasks that match, oldest first. */
   list(filter?: ListFilter): Promise<TaskInfo[]>;
   /** Listens to events of every task; returns an unsubscribe function. */
   on<K extends keyof EngineEvents>(type: K, listener: (event: EngineEvents[K]) => void): () => void;
@@ -420,6 +420,8 @@ class EngineImpl implements Engine, EngineCore {
     }
     if (filter.work !== undefined && typeof filter.work !== "string") throw new TypeError("list()'s work filter must be a string");
     const records = await this.driver.list({ status, work: filter.work });
+    // Oldest first, whatever order the driver keeps.
+    records.sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     return records.map((record) => {
       const task = this.#lookup(record.id);
       if (task && task.rev >= record.rev) return task.toJSON();

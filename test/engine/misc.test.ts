@@ -117,3 +117,24 @@ describe("engine.list() and engine.get()", () => {
     await engine.close();
   });
 });
+
+describe("engine.list() order", () => {
+  it("lists tasks oldest first, ties by id, whatever order the driver keeps", async () => {
+    let now = 100;
+    const clock = { now: () => now, setTimeout: (fn: () => void, ms: number) => setTimeout(fn, ms), clearTimeout: (h: unknown) => clearTimeout(h as never) };
+    const noop: WorkFunction<null> = (_s, ctx) => ctx.done(null);
+    const inner = memoryDriver();
+    const driver = Object.assign(Object.create(inner), {
+      list: async (q: Parameters<typeof inner.list>[0]) => (await inner.list(q)).reverse(),
+    }) as typeof inner;
+    const engine = await createEngine({ driver, work: { noop }, clock });
+    for (const id of ["c", "a", "b"]) {
+      await engine.create("noop", null, { id, start: false });
+      now += 10;
+    }
+    now -= 10;
+    await engine.create("noop", null, { id: "0", start: false });
+    expect((await engine.list()).map((i) => i.id)).toEqual(["c", "a", "0", "b"]);
+    await engine.close();
+  });
+});
