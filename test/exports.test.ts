@@ -46,4 +46,17 @@ describe("the export map", () => {
     const out = execFileSync(process.execPath, ["--input-type=module", "-e", script], { cwd: root, encoding: "utf8" });
     expect(JSON.parse(out)).toEqual({ result: 10, base: "function" });
   });
+
+  it("lets Deno run the sources as they are, by the names in deno.json", () => {
+    const script = `
+      import { createEngine } from "stater";
+      import { memoryDriver } from "stater/drivers/memory";
+      const engine = await createEngine({ driver: memoryDriver(), work: { add: (s: { n: number }, ctx) => s.n >= 5 ? ctx.done(s.n * 2) : { n: s.n + 1 } } });
+      const task = await engine.create("add", { n: 0 });
+      console.log(JSON.stringify({ result: await task.result(), runtime: typeof Deno }));
+      await engine.close();
+    `;
+    const out = execFileSync(`${root}/node_modules/.bin/deno`, ["eval", script], { cwd: root, encoding: "utf8" });
+    expect(JSON.parse(out)).toEqual({ result: 10, runtime: "object" });
+  });
 });
