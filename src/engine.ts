@@ -296,16 +296,21 @@ class EngineImpl implements Engine, EngineCore {
         }
         for (const [work, ids] of unknown) this.report(new UnknownWorkError([work], ids));
       }
-      // Deliver what opening raised, and start, once the caller had a chance to listen.
+      // Deliver what opening raised, and start, once the caller had a chance
+      // to listen: a few microtask turns after createEngine resolves, which
+      // is after the code that awaits it (even through a few wrapping async
+      // functions) attached its listeners. No timer: fake timers in a
+      // caller's tests must not hold the engine back.
       const buffered = this.#buffer ?? [];
       this.#buffer = undefined;
-      setTimeout(() => {
+      void (async () => {
+        for (let i = 0; i < OPEN_DELIVERY_HOPS; i++) await undefined;
         if (this.closing) return;
         for (const [type, event] of buffered) this.emit(type, event as never);
         this.#starting = false;
         for (const task of resume) this.schedule(task);
         this.#checkIdle();
-      }, 0);
+      })();
     } catch (error) {
       this.#unsubscribe?.();
       await driver.close?.();
@@ -488,6 +493,8 @@ class EngineImpl implements Engine, EngineCore {
 }
 
 const FINISHED = new Set<TaskStatus>(["done", "failed", "canceled"]);
+/** Microtask turns between `createEngine` resolving and the delivery of what opening raised. */
+const OPEN_DELIVERY_HOPS = 32;
 
 /** A plain snapshot of a stored record. */
 export function infoOf(record: TaskRecord): TaskInfo {

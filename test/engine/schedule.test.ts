@@ -311,3 +311,40 @@ describe("close() and ctx.signal", () => {
     expect((aborted as Error).name).toBe("AbortError");
   });
 });
+
+describe("opening, as a caller sees it", () => {
+  it("delivers what opening raised to listeners attached right after createEngine, even through a wrapper", async () => {
+    const driver = memoryDriver();
+    const first = await createEngine({ driver, work: { gone: count } });
+    await first.create("gone", { n: 0, to: 3 }, { id: "x", start: false });
+    await first.close();
+    const open = async () => {
+      const engine = await createEngine({ driver, work: { count } });
+      return engine;
+    };
+    const wrapped = async () => open();
+    const engine = await wrapped();
+    const errors: Error[] = [];
+    engine.on("error", (e) => errors.push(e.error));
+    await engine.idle();
+    expect(errors.map((e) => e.name)).toEqual(["UnknownWorkError"]);
+    await engine.close();
+  });
+
+  it("resumes tasks and reaches idle() with fake timers installed", async () => {
+    const { vi } = await import("vitest");
+    const driver = memoryDriver();
+    const first = await createEngine({ driver, work: { count } });
+    await first.create("count", { n: 0, to: 20 }, { id: "r", start: false });
+    await first.close();
+    vi.useFakeTimers();
+    try {
+      const engine = await createEngine({ driver, work: { count } });
+      await engine.idle();
+      expect((await engine.get("r"))?.status).toBe("done");
+      await engine.close({ timeoutMs: 0 });
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});
