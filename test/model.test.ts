@@ -207,6 +207,6 @@ it("random command sequences keep the engine, the store and the model in agreeme
         await world.engine.close();
       }
     }),
-    { numRuns: 40 },
+    { numRuns: 150 },
   );
 }, 120_000);
