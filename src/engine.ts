@@ -322,10 +322,19 @@ class EngineImpl implements Engine, EngineCore {
     if (event.owner === this.owner || this.closing) return;
     if (event.type === "commit") {
       const task = this.#lookup(event.record.id);
-      if (task?.phase === "running") return;
+      if (task?.phase === "running") {
+        // Another engine committed this task while we step it (paused or
+        // canceled it from another tab, or took it over): stop now rather
+        // than finish a step whose commit would be refused.
+        if (event.record.rev > task.rev) task.preempt(event.record);
+        return;
+      }
       const t = task ?? this.#materialize(event.record);
       if (task) task.adopt(event.record, true);
-      if (this.#autoResume && (t.status === "pending" || t.status === "running") && t.phase === "idle" && this.workFn(t.work)) {
+      // Stand by to take over a task another engine is stepping, should that
+      // engine die. A pending task is not ours to start: its engine starts it,
+      // or it was created with start: false.
+      if (this.#autoResume && t.status === "running" && t.phase === "idle" && this.workFn(t.work)) {
         t.waitForOwner();
       }
       return;

@@ -346,6 +346,17 @@ export class TaskImpl implements Task {
     this.#wake?.();
   }
 
+  /**
+   * @internal Another engine committed a newer revision while this one runs
+   * the task: abort the step in flight and take their version.
+   */
+  preempt(record: TaskRecord): void {
+    const theirs = record.status === "pending" || record.status === "running";
+    this.requestStop("lost");
+    this.adopt(record, true);
+    if (theirs) this.#e.report(new OwnershipLostError(this.id, "another engine committed a newer revision"), this);
+  }
+
   /** @internal Aborts the step in flight because `close()` ran out of time. */
   abortForClose(): void {
     this.#ac?.abort(abortReason("The engine closed"));

@@ -107,3 +107,58 @@ describe("events", () => {
     await b.close();
   });
 });
+
+describe("control from another engine", () => {
+  it("pause() from a second engine aborts the step in flight in the first at once, and resume() from either goes on", async () => {
+    const driver = memoryDriver();
+    const aborted: string[] = [];
+    let release: (() => void) | undefined;
+    const slow: WorkFunction<{ n: number }, number> = async (s, ctx) => {
+      if (s.n === 2 && !release) {
+        await new Promise<void>((resolve) => {
+          release = resolve;
+          ctx.signal.addEventListener("abort", () => {
+            aborted.push(ctx.taskId);
+            resolve();
+          });
+        });
+      }
+      return s.n >= 4 ? ctx.done(s.n) : { n: s.n + 1 };
+    };
+    const a = await createEngine({ driver, work: { slow } });
+    const b = await createEngine({ driver, work: { slow } });
+    const task = await a.create("slow", { n: 0 }, { id: "x" });
+    for (let i = 0; i < 100 && !release; i++) await flush(1);
+    expect(release).toBeDefined();
+    const remote = await b.get("x");
+    await remote!.pause();
+    expect(remote!.status).toBe("paused");
+    for (let i = 0; i < 100 && task.status !== "paused"; i++) await flush(1);
+    expect(aborted).toEqual(["x"]);
+    expect(task.status).toBe("paused");
+    expect(await driver.get("x")).toMatchObject({ status: "paused", state: { n: 2 } });
+    await remote!.resume();
+    expect(await remote!.result()).toBe(4);
+    await a.close();
+    await b.close();
+  });
+});
+
+describe("tasks another engine creates", () => {
+  it("are not started by an engine that only hears of them", async () => {
+    const driver = memoryDriver();
+    const calls: string[] = [];
+    const note: WorkFunction<null, null> = (_s, ctx) => {
+      calls.push(ctx.taskId);
+      return ctx.done(null);
+    };
+    const a = await createEngine({ driver, work: { note } });
+    const b = await createEngine({ driver, work: { note } });
+    await a.create("note", null, { id: "later", start: false });
+    await flush(20);
+    expect(calls).toEqual([]);
+    expect((await b.get("later"))?.status).toBe("pending");
+    await a.close();
+    await b.close();
+  });
+});
