@@ -100,10 +100,13 @@ export class ChangeFeed {
     }
     const before = this.#seen;
     this.#seen = now;
-    if (first) return;
+    // The first poll announces every unfinished task another engine wrote:
+    // one committed between the engine's opening list and this poll would
+    // otherwise go unheard until it changes again (the engine takes the
+    // tasks it already knows as they are).
     const changed: Seen[] = [];
     for (const [k, seen] of now) if (before.get(k)?.stamp !== seen.stamp && seen.owner !== this.owner) changed.push(seen);
-    for (const [k, seen] of before) if (!now.has(k)) changed.push(seen);
+    if (!first) for (const [k, seen] of before) if (!now.has(k)) changed.push(seen);
     for (const seen of changed) {
       if (this.#listeners.size === 0) return;
       const loaded = await readLoaded(this.kv, this.keys, seen.idKey);
