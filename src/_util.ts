@@ -79,13 +79,12 @@ export function loadError(stored: StoredError): Error {
 }
 
 type Immediate = (fn: () => void) => unknown;
-let channel: MessageChannel | undefined;
-const queued: (() => void)[] = [];
 
 /**
  * Lets the event loop run (timers, I/O, other tasks) and resumes as soon as
- * it can: setImmediate where there is one, else a MessageChannel message,
- * else a zero timeout.
+ * it can: setImmediate where there is one, else a message on a channel of
+ * its own (which keeps the process alive only until it arrives), else a zero
+ * timeout.
  */
 export function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => {
@@ -95,15 +94,12 @@ export function yieldToEventLoop(): Promise<void> {
       return;
     }
     if (typeof MessageChannel === "function") {
-      if (!channel) {
-        channel = new MessageChannel();
-        channel.port1.onmessage = () => queued.shift()?.();
-        // Do not keep a process alive just for this channel (Deno, Node).
-        (channel.port1 as { unref?: () => void }).unref?.();
-        (channel.port2 as { unref?: () => void }).unref?.();
-      }
-      queued.push(resolve);
-      channel.port2.postMessage(0);
+      const { port1, port2 } = new MessageChannel();
+      port1.onmessage = () => {
+        port1.close();
+        resolve();
+      };
+      port2.postMessage(0);
       return;
     }
     setTimeout(resolve, 0);

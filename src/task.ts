@@ -403,8 +403,8 @@ export class TaskImpl implements Task {
 
   /** @internal A newer record from the store or another engine. */
   adopt(record: TaskRecord, fromOtherEngine = false): void {
-    if (record.rev <= this.#rec.rev && !fromOtherEngine) return;
-    if (record.rev < this.#rec.rev) return;
+    // Another engine's copy of the same revision is taken too (it may be fresher than ours).
+    if (record.rev < this.#rec.rev || (record.rev === this.#rec.rev && !fromOtherEngine)) return;
     const prevStep = this.#step;
     const prevStatus = this.#status;
     this.#rec = record;

@@ -166,7 +166,8 @@ export function memoryDriver(): Driver {
           ? { ...event, message: cloneStorable(event.message, "message") }
           : event;
       } catch {
-        copied = event.type === "message" ? event : event;
+        // A message that cannot be copied goes as it is: it is not stored.
+        copied = event;
       }
       for (const listener of [...listeners]) queueMicrotask(() => listener(copied));
     },
