@@ -12,6 +12,26 @@ import { notStorable } from "./_errors.ts";
 
 const idOf = (write: Write): string => (write.type === "put" ? write.record.id : write.id);
 
+/** A readwrite transaction on `tasks`, and a promise of `results` once it commits. */
+function readwrite(db: Database, durability: "strict" | "relaxed") {
+  const tx = (unwrap(db) as IDBDatabase).transaction("tasks", "readwrite", { durability });
+  const results: WriteResult[] = [];
+  const done = new Promise<WriteResult[]>((resolve, reject) => {
+    tx.oncomplete = () => resolve(results);
+    tx.onabort = () => reject(tx.error ?? new DOMException("The transaction was aborted", "AbortError"));
+  });
+  return { tx, store: tx.objectStore("tasks"), results, done };
+}
+
+/** Aborts `tx` after `error` broke the issuing of its requests, and rejects with `error`. */
+function abandon(tx: IDBTransaction, done: Promise<unknown>, error: unknown): Promise<never> {
+  try {
+    tx.abort();
+  } catch { /* already finished */ }
+  done.catch(() => {});
+  return Promise.reject(error);
+}
+
 /**
  * Applies `writes` in order in one transaction and resolves once it is
  * committed (durably, with `durability: "strict"`). A write whose record
@@ -27,13 +47,7 @@ const idOf = (write: Write): string => (write.type === "put" ? write.record.id :
 export function commitBatch(db: Database, writes: readonly Write[], durability: "strict" | "relaxed"): Promise<WriteResult[]> {
   const ids = writes.map(idOf);
   if (new Set(ids).size !== ids.length) return commitInOrder(db, writes, durability);
-  const tx = (unwrap(db) as IDBDatabase).transaction("tasks", "readwrite", { durability });
-  const store = tx.objectStore("tasks");
-  const results: WriteResult[] = [];
-  const done = new Promise<WriteResult[]>((resolve, reject) => {
-    tx.oncomplete = () => resolve(results);
-    tx.onabort = () => reject(tx.error ?? new DOMException("The transaction was aborted", "AbortError"));
-  });
+  const { tx, store, results, done } = readwrite(db, durability);
   try {
     writes.forEach((write, i) => {
       const id = ids[i]!;
@@ -63,11 +77,33 @@ export function commitBatch(db: Database, writes: readonly Write[], durability: 
       }
     });
   } catch (error) {
-    try {
-      tx.abort();
-    } catch { /* already finished */ }
-    done.catch(() => {});
-    return Promise.reject(error);
+    return abandon(tx, done, error);
+  }
+  return done;
+}
+
+/**
+ * Puts `writes` without reading what is stored, in one transaction that is
+ * committed at once (`commit()`, where the browser has it): for the tasks
+ * whose lock this driver holds, whose revisions it knows (see `_writes.ts`).
+ * Deletes are not taken here.
+ */
+export function commitBlind(db: Database, writes: readonly Write[], durability: "strict" | "relaxed"): Promise<WriteResult[]> {
+  const { tx, store, results, done } = readwrite(db, durability);
+  try {
+    for (const write of writes) {
+      if (write.type !== "put") throw new TypeError("commitBlind takes puts only");
+      try {
+        store.put(write.record);
+        results.push({ ok: true });
+      } catch (error) {
+        if ((error as { name?: string } | null)?.name !== "DataCloneError") throw error;
+        results.push({ ok: false, error: notStorable(write.record, error) });
+      }
+    }
+    tx.commit?.();
+  } catch (error) {
+    return abandon(tx, done, error);
   }
   return done;
 }

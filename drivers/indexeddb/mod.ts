@@ -7,7 +7,9 @@
  * - Every batch of commits is one readwrite transaction with the
  *   `"strict"` durability hint (or `"relaxed"` on request), each write a
  *   compare-and-set on the record's revision; an index on `status` keeps
- *   opening O(active tasks).
+ *   opening O(active tasks). The tab that holds a task's lock checks the
+ *   revision in memory and writes without reading; other tabs send it their
+ *   changes to that task (see `_writes.ts`).
  * - Ownership: one Web Lock per task (`stater:<name>:<id>`); the browser
  *   frees it when a tab or worker dies, so a waiting tab takes over at once.
  *   Where `navigator.locks` is missing, leases (owner + expiry) stored in
@@ -36,10 +38,11 @@ import type { AcquireOptions, Driver, DriverContext, DriverEvent, Lease, ListQue
 import { checkStorable } from "../../src/codec.ts";
 import type { DriverError } from "../../src/errors.ts";
 import { EventChannel } from "./_channel.ts";
-import { commitBatch, listRecords } from "./_commit.ts";
+import { commitBatch, commitBlind, listRecords } from "./_commit.ts";
 import { assertGlobals, type Database, defaultFactory, openDatabase } from "./_database.ts";
 import { isBlob, storeError } from "./_errors.ts";
 import { LeaseTable, lockTask } from "./_ownership.ts";
+import { Writes } from "./_writes.ts";
 
 /** Options of {@linkcode indexedDBDriver}. */
 export interface IndexedDBDriverOptions {
@@ -105,6 +108,16 @@ export function indexedDBDriver(options: IndexedDBDriverOptions = {}): Driver {
   let report: (error: unknown) => void = () => {};
   const channel = new EventChannel(`stater:${name}`, (error) => report(error));
   const leases = new LeaseTable(() => database(), leaseMs);
+  const lockName = (id: string) => `stater:${name}:${id}`;
+  let writes: Writes | undefined;
+
+  /** The router of writes, with Web Locks only (see `_writes.ts`). */
+  function router(locks: LockManager, db: Database): Writes {
+    return writes ??= new Writes(locks, lockName, `stater:${name}:writes`, {
+      blind: (batch) => commitBlind(db, batch, durability),
+      checked: (batch) => commitBatch(db, batch, durability),
+    });
+  }
 
   function database(): Promise<Database> {
     if (gone) return Promise.reject(gone);
@@ -134,6 +147,22 @@ export function indexedDBDriver(options: IndexedDBDriverOptions = {}): Driver {
   function lockManager(): LockManager | undefined {
     if (options.locks === false) return undefined;
     return options.locks ?? (globalThis as { navigator?: { locks?: LockManager } }).navigator?.locks;
+  }
+
+  /** Takes the Web Lock of task `id`; while it is held, this driver alone writes the task's record. */
+  async function lockHeld(locks: LockManager, id: string, options: AcquireOptions): Promise<Lease | undefined> {
+    const db = await database();
+    const lease = await lockTask(locks, lockName(id), id, options);
+    if (!lease) return undefined;
+    const table = router(locks, db);
+    table.held(id);
+    return {
+      id,
+      release: async () => {
+        await table.releasing(id);
+        await lease.release();
+      },
+    };
   }
 
   async function run<T>(doing: string, fn: (db: Database) => Promise<T>): Promise<T> {
@@ -175,14 +204,15 @@ export function indexedDBDriver(options: IndexedDBDriverOptions = {}): Driver {
       return run("list tasks", (db) => listRecords(db, query));
     },
 
-    commit(writes: readonly Write[]): Promise<WriteResult[]> {
-      if (writes.length === 0) return Promise.resolve([]);
-      return run(`commit ${writes.length} write(s)`, (db) => commitBatch(db, writes, durability));
+    commit(batch: readonly Write[]): Promise<WriteResult[]> {
+      if (batch.length === 0) return Promise.resolve([]);
+      const locks = lockManager();
+      return run(`commit ${batch.length} write(s)`, (db) => locks ? router(locks, db).commit(batch) : commitBatch(db, batch, durability));
     },
 
     acquire(id: string, options: AcquireOptions): Promise<Lease | undefined> {
       const locks = lockManager();
-      const taking = locks ? lockTask(locks, `stater:${name}:${id}`, id, options) : leases.acquire(id, options);
+      const taking = locks ? lockHeld(locks, id, options) : leases.acquire(id, options);
       return taking.catch((error) => {
         throw gone ?? storeError(error, name, `take task "${id}"`);
       });
@@ -200,6 +230,8 @@ export function indexedDBDriver(options: IndexedDBDriverOptions = {}): Driver {
       opens = Math.max(0, opens - 1);
       if (opens > 0) return;
       channel.close();
+      writes?.close();
+      writes = undefined;
       const db = opening;
       opening = undefined;
       gone = undefined;

@@ -1,0 +1,158 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { createEngine, type Driver, StateNotStorableError, type TaskRecord, type WorkFunction } from "../../src/mod.ts";
+import { indexedDBDriver } from "../../drivers/indexeddb/mod.ts";
+import { databases, deferred, eventually } from "./_util.ts";
+
+const { name, dropAll } = databases("writes");
+afterEach(async () => {
+  vi.restoreAllMocks();
+  await dropAll();
+});
+
+function record(id: string, patch: Partial<TaskRecord> = {}): TaskRecord {
+  return { id, work: "w", status: "running", state: null, step: 0, rev: 1, createdAt: 1, updatedAt: 1, ...patch };
+}
+const ctx = { owner: "test", report: (error: unknown) => { throw error; } };
+const put = (rev: number, patch: Partial<TaskRecord> = {}) => ({ type: "put" as const, record: record("t", { rev, ...patch }), expectRev: rev - 1 });
+
+async function opened(db: string): Promise<Driver> {
+  const driver = indexedDBDriver({ name: db });
+  await driver.open!(ctx);
+  return driver;
+}
+
+/** Driver `a` holds task "t" at revision 2, and knows it. */
+async function holding(db: string) {
+  const a = await opened(db);
+  await a.commit([put(1)]);
+  const lease = await a.acquire!("t", { owner: "A", wait: false, signal: new AbortController().signal });
+  expect(lease).toBeDefined();
+  expect(await a.commit([put(2)])).toEqual([{ ok: true }]);
+  return { a, lease: lease! };
+}
+
+describe("writes with Web Locks", () => {
+  it("the holder of a task commits its steps without reading the record, and commits at once", async () => {
+    const db = name();
+    const { a, lease } = await holding(db);
+    const get = vi.spyOn(IDBObjectStore.prototype, "get");
+    const commit = vi.spyOn(IDBTransaction.prototype, "commit");
+    expect(await a.commit([put(3, { step: 1 })])).toEqual([{ ok: true }]);
+    expect(await a.commit([put(4, { step: 2 })])).toEqual([{ ok: true }]);
+    expect(get).not.toHaveBeenCalled();
+    expect(commit).toHaveBeenCalledTimes(2);
+    // The revision it keeps in memory still guards it: a stale write is a conflict, and nothing changes.
+    expect(await a.commit([put(4, { step: 9 })])).toEqual([{ ok: false, conflict: true }]);
+    expect((await a.get("t"))?.step).toBe(2);
+    await lease.release();
+    await a.close!();
+  });
+
+  it("another driver's write of a held task is applied by the holder, whose next stale write then conflicts", async () => {
+    const db = name();
+    const { a, lease } = await holding(db);
+    const b = await opened(db);
+    const asks: unknown[] = [];
+    const channel = new BroadcastChannel(`stater:${db}:writes`);
+    channel.onmessage = (event) => asks.push(event.data);
+
+    expect(await b.commit([put(3, { status: "paused" })])).toEqual([{ ok: true }]);
+    expect(asks.some((m) => typeof m === "object" && m !== null && "ask" in m)).toBe(true);
+    expect(await a.commit([put(3, { step: 5 })])).toEqual([{ ok: false, conflict: true }]);
+    expect(await b.get("t")).toMatchObject({ rev: 3, status: "paused", step: 0 });
+    // A stale write from the other driver is refused by the holder as well.
+    expect(await b.commit([put(3, { status: "canceled" })])).toEqual([{ ok: false, conflict: true }]);
+    // And a removal goes through the holder too.
+    expect(await b.commit([{ type: "delete", id: "t", expectRev: 3 }])).toEqual([{ ok: true }]);
+    expect(await a.get("t")).toBeUndefined();
+    expect(await a.commit([put(4)])).toEqual([{ ok: false, conflict: true }]);
+
+    channel.close();
+    await lease.release();
+    await a.close!();
+    await b.close!();
+  });
+
+  it("a request sent twice is applied once, and answered the same both times", async () => {
+    const db = name();
+    const { a, lease } = await holding(db);
+    const answers: unknown[] = [];
+    const channel = new BroadcastChannel(`stater:${db}:writes`);
+    channel.onmessage = (event) => answers.push(event.data);
+    const ask = { ask: "same-request", write: put(3, { step: 7 }) };
+    channel.postMessage(ask);
+    channel.postMessage(ask);
+    await eventually(() => answers.length === 2, 5000, "two answers");
+    expect(answers).toEqual([{ req: "same-request", ok: true }, { req: "same-request", ok: true }]);
+    expect(await a.get("t")).toMatchObject({ rev: 3, step: 7 });
+    channel.close();
+    await lease.release();
+    await a.close!();
+  });
+
+  it("when the holder never answers, the write waits for the lock and is done once it frees", async () => {
+    const db = name();
+    const b = await opened(db);
+    await b.commit([put(1)]);
+    // A holder that is not a stater driver: it never answers.
+    const free = deferred();
+    const holding = deferred();
+    const held = navigator.locks.request(`stater:${db}:t`, () => {
+      holding.resolve();
+      return free.promise;
+    });
+    await holding.promise;
+    let settled = false;
+    const writing = b.commit([put(2, { status: "paused" })]).finally(() => (settled = true));
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(settled).toBe(false);
+    expect((await b.get("t"))?.rev).toBe(1);
+    free.resolve();
+    await held;
+    expect(await writing).toEqual([{ ok: true }]);
+    expect(await b.get("t")).toMatchObject({ rev: 2, status: "paused" });
+    await b.close!();
+  });
+
+  it("a write that structured clone refuses fails alone, naming the path, before it is sent", async () => {
+    const db = name();
+    const { a, lease } = await holding(db);
+    const b = await opened(db);
+    const [result] = await b.commit([put(3, { state: { keep: 1, fn: () => 1 } })]);
+    const error = result && !result.ok ? result.error : undefined;
+    expect(error).toBeInstanceOf(StateNotStorableError);
+    expect(error!.message).toContain("state.fn");
+    expect((await a.get("t"))?.rev).toBe(2);
+    await lease.release();
+    await a.close!();
+    await b.close!();
+  });
+
+  it("an engine pauses a task another engine runs; the run stops at once and the task resumes exactly", async () => {
+    const db = name();
+    const runs = new Map<number, number>();
+    const count: WorkFunction<{ n: number }, number> = async (s, c) => {
+      runs.set(s.n, (runs.get(s.n) ?? 0) + 1);
+      await new Promise((resolve) => setTimeout(resolve, 2));
+      return s.n >= 300 ? c.done(s.n) : { n: s.n + 1 };
+    };
+    const runner = await createEngine({ driver: indexedDBDriver({ name: db }), work: { count } });
+    const other = await createEngine({ driver: indexedDBDriver({ name: db }), work: { count }, autoResume: false });
+    const task = await runner.create("count", { n: 0 }, { id: "p" });
+    await eventually(() => (runs.size > 20), 5000, "some steps");
+    const theirs = (await other.get("p"))!;
+    await theirs.pause();
+    expect(theirs.status).toBe("paused");
+    await eventually(() => task.status === "paused", 5000, "the runner to see the pause");
+    const stoppedAt = runs.size;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(runs.size).toBe(stoppedAt);
+    await theirs.resume();
+    expect(await theirs.result()).toBe(300);
+    // Every step ran; at most the one in flight at the pause ran twice.
+    expect(runs.size).toBe(301);
+    expect([...runs.values()].filter((n) => n > 1).length).toBeLessThanOrEqual(1);
+    await runner.close();
+    await other.close();
+  });
+});
