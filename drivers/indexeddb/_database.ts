@@ -65,9 +65,15 @@ export function assertGlobals(): void {
  * Opens `name` (creating it on first use). `onGone` is called once if the
  * connection is later closed under us: another tab deletes or upgrades the
  * database (we let go at once, so it is not blocked), or the browser closes
- * it (storage cleared, disk trouble).
+ * it (storage cleared, disk trouble). `version` is for tests of a later
+ * schema's upgrade.
  */
-export function openDatabase(factory: IDBFactory, name: string, onGone: (error: DriverError) => void): Promise<Database> {
+export function openDatabase(
+  factory: IDBFactory,
+  name: string,
+  onGone: (error: DriverError) => void,
+  version: number = VERSION,
+): Promise<Database> {
   return new Promise((resolve, reject) => {
     let settled = false;
     const fail = (error: unknown) => {
@@ -77,7 +83,7 @@ export function openDatabase(factory: IDBFactory, name: string, onGone: (error: 
     };
     let request: IDBOpenDBRequest;
     try {
-      request = factory.open(name, VERSION);
+      request = factory.open(name, version);
     } catch (error) {
       fail(error);
       return;

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createEngine, DriverError, StateNotStorableError, type TaskRecord, type WorkFunction } from "../../src/mod.ts";
 import { indexedDBDriver } from "../../drivers/indexeddb/mod.ts";
+import { openDatabase, VERSION } from "../../drivers/indexeddb/_database.ts";
 import { databases, deferred, deleteDatabase, eventually } from "./_util.ts";
 
 const { name, dropAll } = databases("idb");
@@ -152,6 +153,31 @@ describe("indexedDBDriver in Chromium", () => {
     await expect(createEngine({ driver: indexedDBDriver({ name: db }), work: {} })).rejects.toMatchObject({
       name: "DriverError",
       code: "DATABASE_FOREIGN",
+    });
+  });
+
+  it("an upgrade blocked by another tab's old connection, and a database from a newer stater, get typed errors", async () => {
+    const db = name();
+    const first = await createEngine({ driver: indexedDBDriver({ name: db }), work: {} });
+    await first.close();
+    // Another tab keeps version 1 open and does not let go when asked to.
+    const old = await new Promise<IDBDatabase>((resolve, reject) => {
+      const request = indexedDB.open(db, VERSION);
+      request.onsuccess = () => resolve(request.result);
+      request.onerror = () => reject(request.error);
+    });
+    old.onversionchange = () => {};
+    // A later schema's upgrade is blocked by that tab.
+    await expect(openDatabase(indexedDB, db, () => {}, VERSION + 1)).rejects.toMatchObject({
+      name: "DriverError",
+      code: "DATABASE_BLOCKED",
+    });
+    old.close();
+    // Once it lets go, the upgrade goes through; this stater then finds a database newer than it knows.
+    await eventually(async () => (await indexedDB.databases()).some((d) => d.name === db && d.version === VERSION + 1), 5000, "the upgrade");
+    await expect(createEngine({ driver: indexedDBDriver({ name: db }), work: {} })).rejects.toMatchObject({
+      name: "DriverError",
+      code: "DATABASE_VERSION",
     });
   });
 });
