@@ -43,6 +43,14 @@ const app = {
     const engine = await ready;
     return (await engine.list({ status: "done" })).map((t) => [t.id, t.result]);
   },
+  /** Pauses, resumes or cancels task `id` from this tab, wherever it runs; returns its status after. */
+  async control(id: string, op: "pause" | "resume" | "cancel"): Promise<string> {
+    const engine = await ready;
+    const task = await engine.get(id);
+    if (!task) throw new Error(`no task ${id}`);
+    await task[op]();
+    return task.status;
+  },
   async steps(): Promise<number> {
     const engine = await ready;
     return (await engine.list()).reduce((sum, t) => sum + t.step, 0);

@@ -25,6 +25,7 @@ interface App {
   create(ids: string[], to: number, delayMs: number): Promise<void>;
   done(): Promise<[string, number][]>;
   steps(): Promise<number>;
+  control(id: string, op: "pause" | "resume" | "cancel"): Promise<string>;
 }
 const call = <K extends keyof App>(page: Page, method: K, ...args: Parameters<App[K]>): Promise<Awaited<ReturnType<App[K]>>> =>
   page.evaluate(([m, a]) => ((globalThis as unknown as { app: Record<string, (...x: unknown[]) => unknown> }).app[m as string]!)(...(a as unknown[])), [method, args] as const) as never;
@@ -125,6 +126,38 @@ describe("stater on IndexedDB in Chromium, end to end", () => {
     const seen = runs("x");
     expect(seen.size).toBe(to);
     expect([...seen.values()].reduce((sum, c) => sum + c - 1, 0), "at most the step in flight ran again").toBeLessThanOrEqual(1);
+    await b.close();
+  }, 60_000);
+
+  it("a tab pauses and resumes tasks the other tab runs, over and over, and every task still finishes exactly", async () => {
+    const ids = ["c0", "c1", "c2"];
+    const to = 60;
+    const a = await open("control", "A");
+    const b = await open("control", "B");
+    await call(a, "create", ids, to, 10);
+    const cycles = 4;
+    for (let cycle = 0; cycle < cycles; cycle++) {
+      await new Promise((resolve) => setTimeout(resolve, 60));
+      // Tab B pauses tasks tab A (or, after a resume from B, tab B itself) is running.
+      for (const id of ids) expect(["paused", "done"]).toContain(await call(b, "control", id, "pause"));
+      // A step that began as the pause landed may still be reporting; then nothing may start.
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      const logged = server.log.length;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const after = server.log.slice(logged).filter((e) => ids.includes(e.id as string));
+      expect(after, "no step starts while the tasks are paused").toEqual([]);
+      // Resume from either tab; whichever takes the lock runs it.
+      const resumer = cycle % 2 === 0 ? a : b;
+      for (const id of ids) await call(resumer, "control", id, "resume");
+    }
+    expect(await allDone(a, ids.length)).toEqual(ids.map((id) => [id, sumBelow(to)]));
+    for (const id of ids) {
+      const seen = runs(id);
+      expect(seen.size, `every step of ${id} ran`).toBe(to);
+      const again = [...seen.values()].reduce((sum, c) => sum + c - 1, 0);
+      expect(again, `only a step in flight at a pause ran again (${id})`).toBeLessThanOrEqual(cycles);
+    }
+    await a.close();
     await b.close();
   }, 60_000);
 });
