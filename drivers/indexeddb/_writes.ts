@@ -131,9 +131,39 @@ export class Writes {
     await Promise.all([
       this.#commitHeld(writes, blind, results, true),
       this.#commitHeld(writes, checked, results, false),
-      ...foreign.map(async (i) => (results[i] = await this.#foreign(writes[i]!))),
+      this.#commitForeign(writes, foreign, results),
     ]);
     return results;
+  }
+
+  /**
+   * Commits the writes at `indexes`, of tasks this driver does not hold:
+   * those whose locks are free at once in one transaction, under their
+   * locks; each of the others by way of {@linkcode #foreign}.
+   */
+  async #commitForeign(writes: readonly Write[], indexes: number[], results: WriteResult[]): Promise<void> {
+    if (indexes.length === 0) return;
+    const releases = await Promise.all(indexes.map((i) => this.#tryLock(idOf(writes[i]!))));
+    const free = indexes.filter((_, k) => releases[k]);
+    try {
+      if (free.length > 0) {
+        const out = await this.committers.checked(free.map((i) => writes[i]!));
+        free.forEach((i, k) => (results[i] = out[k]!));
+      }
+    } finally {
+      for (const release of releases) release?.();
+    }
+    await Promise.all(indexes.filter((_, k) => !releases[k]).map(async (i) => (results[i] = await this.#foreign(writes[i]!))));
+  }
+
+  /** Takes the lock of task `id` if it is free now; resolves with its release, or undefined. */
+  #tryLock(id: string): Promise<(() => void) | undefined> {
+    return new Promise((resolve, reject) => {
+      this.locks.request(this.lockName(id), { ifAvailable: true }, (lock) => {
+        if (!lock) return resolve(undefined);
+        return new Promise<void>((release) => resolve(release));
+      }).catch(reject);
+    });
   }
 
   /** Commits the writes at `indexes` (of held tasks, or new ones) in one transaction, and keeps the revisions known. */

@@ -73,6 +73,28 @@ describe("writes with Web Locks", () => {
     await b.close!();
   });
 
+  it("changes to tasks nobody holds share one transaction, under their locks; a held one goes to its holder", async () => {
+    const db = name();
+    const { a, lease } = await holding(db);
+    const b = await opened(db);
+    const ids = Array.from({ length: 10 }, (_, i) => `free${i}`);
+    await b.commit(ids.map((id) => ({ type: "put", record: record(id, { status: "pending" }), expectRev: 0 })));
+    const transaction = vi.spyOn(IDBDatabase.prototype, "transaction");
+    const results = await b.commit([
+      ...ids.map((id) => ({ type: "put" as const, record: record(id, { rev: 2, status: "paused" }), expectRev: 1 })),
+      put(3, { status: "paused" }),
+    ]);
+    expect(results).toEqual([...ids.map(() => ({ ok: true })), { ok: true }]);
+    // Two readwrite transactions, on two connections: b's for the ten free tasks, and the holder a's for the held one.
+    const connections = transaction.mock.contexts.filter((_, k) => transaction.mock.calls[k]![1] === "readwrite");
+    expect(connections).toHaveLength(2);
+    expect(new Set(connections).size).toBe(2);
+    expect((await a.list({ status: ["paused"] })).length).toBe(11);
+    await lease.release();
+    await a.close!();
+    await b.close!();
+  });
+
   it("a request sent twice is applied once, and answered the same both times", async () => {
     const db = name();
     const { a, lease } = await holding(db);
