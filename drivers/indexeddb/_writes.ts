@@ -70,6 +70,7 @@ export class Writes {
   /** The answers to requests this driver applied (or is applying), for a request sent again. */
   #answers = new Map<string, Promise<Answer>>();
   #channel: BroadcastChannel | undefined;
+  #closed = false;
 
   constructor(
     private readonly locks: LockManager,
@@ -80,7 +81,7 @@ export class Writes {
 
   /** Opens the channel on which holders are asked to write (at first use). */
   #open(): BroadcastChannel | undefined {
-    if (this.#channel || typeof BroadcastChannel !== "function") return this.#channel;
+    if (this.#channel || this.#closed || typeof BroadcastChannel !== "function") return this.#channel;
     const channel = new BroadcastChannel(this.channelName);
     channel.onmessage = (event: MessageEvent) => this.#receive(event.data as Message);
     this.#channel = channel;
@@ -199,6 +200,7 @@ export class Writes {
    */
   async #foreign(write: Write): Promise<WriteResult> {
     const id = idOf(write);
+    if (this.#closed) throw new DOMException("the driver is closed", "InvalidStateError");
     const req = randomId();
     const ac = new AbortController();
     let settled = false;
@@ -292,9 +294,13 @@ export class Writes {
     }
   }
 
-  /** Closes the channel; requests still waiting give up at their next look. */
+  /** Closes the channel; writes still waiting for a holder fail with `InvalidStateError`. */
   close(): void {
+    this.#closed = true;
     this.#channel?.close();
     this.#channel = undefined;
+    for (const [req, answer] of [...this.#asking]) {
+      answer({ req, failed: { name: "InvalidStateError", message: "the driver was closed while the write waited for the task's holder" } });
+    }
   }
 }

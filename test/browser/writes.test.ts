@@ -136,6 +136,28 @@ describe("writes with Web Locks", () => {
     await b.close!();
   });
 
+  it("closing the driver fails a write still waiting for the holder, with a typed error", async () => {
+    const db = name();
+    const b = await opened(db);
+    await b.commit([put(1)]);
+    const free = deferred();
+    const holding = deferred();
+    const held = navigator.locks.request(`stater:${db}:t`, () => {
+      holding.resolve();
+      return free.promise;
+    });
+    await holding.promise;
+    const writing = b.commit([put(2, { status: "paused" })]);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await b.close!();
+    await expect(writing).rejects.toMatchObject({ name: "DriverError", code: "DATABASE_CLOSED" });
+    free.resolve();
+    await held;
+    const again = await opened(db);
+    expect((await again.get("t"))?.rev).toBe(1);
+    await again.close!();
+  });
+
   it("a write that structured clone refuses fails alone, naming the path, before it is sent", async () => {
     const db = name();
     const { a, lease } = await holding(db);
