@@ -31,6 +31,23 @@ async function holding(db: string) {
   return { a, lease: lease! };
 }
 
+/** Holds the Web Lock of task "t" like a holder that is not a stater driver: it never answers. */
+async function silentHolder(db: string): Promise<{ release(): Promise<void> }> {
+  const free = deferred();
+  const holding = deferred();
+  const held = navigator.locks.request(`stater:${db}:t`, () => {
+    holding.resolve();
+    return free.promise;
+  });
+  await holding.promise;
+  return {
+    release: async () => {
+      free.resolve();
+      await held;
+    },
+  };
+}
+
 describe("writes with Web Locks", () => {
   it("the holder of a task commits its steps without reading the record, and commits at once", async () => {
     const db = name();
@@ -116,21 +133,13 @@ describe("writes with Web Locks", () => {
     const db = name();
     const b = await opened(db);
     await b.commit([put(1)]);
-    // A holder that is not a stater driver: it never answers.
-    const free = deferred();
-    const holding = deferred();
-    const held = navigator.locks.request(`stater:${db}:t`, () => {
-      holding.resolve();
-      return free.promise;
-    });
-    await holding.promise;
+    const silent = await silentHolder(db);
     let settled = false;
     const writing = b.commit([put(2, { status: "paused" })]).finally(() => (settled = true));
     await new Promise((resolve) => setTimeout(resolve, 400));
     expect(settled).toBe(false);
     expect((await b.get("t"))?.rev).toBe(1);
-    free.resolve();
-    await held;
+    await silent.release();
     expect(await writing).toEqual([{ ok: true }]);
     expect(await b.get("t")).toMatchObject({ rev: 2, status: "paused" });
     await b.close!();
@@ -140,19 +149,12 @@ describe("writes with Web Locks", () => {
     const db = name();
     const b = await opened(db);
     await b.commit([put(1)]);
-    const free = deferred();
-    const holding = deferred();
-    const held = navigator.locks.request(`stater:${db}:t`, () => {
-      holding.resolve();
-      return free.promise;
-    });
-    await holding.promise;
+    const silent = await silentHolder(db);
     const writing = b.commit([put(2, { status: "paused" })]);
     await new Promise((resolve) => setTimeout(resolve, 50));
     await b.close!();
     await expect(writing).rejects.toMatchObject({ name: "DriverError", code: "DATABASE_CLOSED" });
-    free.resolve();
-    await held;
+    await silent.release();
     const again = await opened(db);
     expect((await again.get("t"))?.rev).toBe(1);
     await again.close!();
