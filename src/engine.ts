@@ -149,6 +149,10 @@ class EngineImpl implements Engine, EngineCore {
     return steps >= this.#everySteps || (this.#everyMs !== undefined && this.clock.now() - lastCommitAt >= this.#everyMs);
   }
 
+  get slotFree(): boolean {
+    return this.#running.size < this.#concurrency;
+  }
+
   schedule(task: TaskImpl): void {
     if (this.closing || task.removed) return;
     if (task.phase === "running") {

@@ -75,6 +75,8 @@ export interface EngineCore {
   checkpointDue(stepsSinceCommit: number, lastCommitAt: number): boolean;
   schedule(task: TaskImpl): void;
   unschedule(task: TaskImpl): void;
+  /** Whether a task scheduled now would start at once (a slot is free under `concurrency`). */
+  readonly slotFree: boolean;
   emit<K extends keyof EngineEvents>(type: K, event: EngineEvents[K]): void;
   listen<K extends keyof EngineEvents>(task: TaskImpl, type: K, listener: (event: EngineEvents[K]) => void): () => void;
   report(error: unknown, task?: TaskImpl): void;
@@ -429,8 +431,13 @@ export class TaskImpl implements Task {
       (lease) => {
         if (this.#ownerWait === ac) this.#ownerWait = undefined;
         if (!lease) return;
-        if (ac.signal.aborted || e.closing || this.#removed || this.phase !== "idle") {
-          void Promise.resolve(lease.release()).catch((error) => e.report(error, this));
+        const release = () => void Promise.resolve(lease.release()).catch((error) => e.report(error, this));
+        if (ac.signal.aborted || e.closing || this.#removed || this.phase !== "idle") return release();
+        if (!e.slotFree) {
+          // No free slot here: let go, so that another engine standing by
+          // runs it; this one asks again once it gets a slot.
+          release();
+          e.schedule(this);
           return;
         }
         this.#holdLease(lease);

@@ -293,6 +293,38 @@ describe("concurrency on open", () => {
   });
 });
 
+describe("concurrency across engines", () => {
+  it("an engine with no free slot lets another engine standing by take over a task whose engine closed", async () => {
+    const driver = memoryDriver();
+    const gate = new Gate();
+    const slow: WorkFunction<{ n: number }, number> = async (s, ctx) => {
+      await flush(1);
+      return s.n >= 20 ? ctx.done(s.n) : { n: s.n + 1 };
+    };
+    const blocked: WorkFunction<null, number> = async (_s, ctx) => {
+      await gate.pass(ctx);
+      return ctx.done(0);
+    };
+    const work = { slow, blocked };
+    const a = await createEngine({ driver, work, owner: "a" });
+    // b hears of the task first and stands by first, but its only slot is busy.
+    const b = await createEngine({ driver, work, owner: "b", concurrency: 1 });
+    await b.create("blocked", null, { id: "busy" });
+    const c = await createEngine({ driver, work, owner: "c", concurrency: 1 });
+    const task = await a.create("slow", { n: 0 }, { id: "x" });
+    await until(() => task.step >= 5, 5000, "five steps in a");
+    await a.close();
+    // c runs it to the end while b's slot is still taken.
+    await until(async () => (await c.get("x"))?.status === "done", 5000, "c to finish the task");
+    expect(gate.isWaiting("busy")).toBe(true);
+    expect((await b.get("x"))?.status).toBe("done");
+    gate.open("busy");
+    await b.idle();
+    await b.close();
+    await c.close();
+  });
+});
+
 describe("close() and ctx.signal", () => {
   it("aborts the signal of a step that is still running a second after close()", async () => {
     let aborted: unknown;
