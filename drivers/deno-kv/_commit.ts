@@ -22,6 +22,7 @@ import { ATOMIC_LIMITS, type IdKey, idKeyOf, keyBytes, type Keys } from "./_keys
 import type { KvKey, KvLike } from "./_kv.ts";
 import { getAll, storeFailed, whereOf } from "./_read.ts";
 import { type Encoded, encodeRecord, type Head, parseHead } from "./_record.ts";
+import type { EventWrite, Outbox } from "./_events.ts";
 
 const ROUNDS = 25;
 
@@ -112,11 +113,13 @@ function plan(unit: Unit, writes: readonly Write[], old: Head | undefined, stamp
   unit.bytes = unit.keyBytes + m.reduce((n, x) => n + (x.value?.length ?? 0), 0);
 }
 
-/** Packs units into groups that each fit one atomic operation. */
-function pack(units: Unit[]): Unit[][] {
+/** Packs units into groups that each fit one atomic operation; the first one leaves room for `events`. */
+function pack(units: Unit[], events?: EventWrite): Unit[][] {
   const groups: Unit[][] = [];
   let group: Unit[] = [];
-  let checks = 0, mutations = 0, bytes = 0, kb = 0;
+  let checks = 0, kb = 0;
+  let mutations = events ? events.sets.length + events.deletes.length : 0;
+  let bytes = events?.bytes ?? 0;
   for (const unit of units) {
     const fits = checks + 1 <= ATOMIC_LIMITS.checks && mutations + unit.mutations.length + 1 <= ATOMIC_LIMITS.mutations &&
       bytes + unit.bytes <= ATOMIC_LIMITS.bytes && kb + unit.keyBytes <= ATOMIC_LIMITS.keyBytes;
@@ -135,8 +138,11 @@ function pack(units: Unit[]): Unit[][] {
   return groups;
 }
 
-async function apply(kv: KvLike, keys: Keys, group: Unit[], known: Known): Promise<boolean> {
+async function apply(kv: KvLike, keys: Keys, group: Unit[], known: Known, events?: EventWrite): Promise<boolean> {
   const op = kv.atomic();
+  // The events published since the last commit ride along (see _events.ts).
+  for (const set of events?.sets ?? []) op.set(set.key, set.value, set.expireIn === undefined ? undefined : { expireIn: set.expireIn });
+  for (const key of events?.deletes ?? []) op.delete(key);
   for (const unit of group) {
     op.check(unit.check!);
     for (const x of unit.mutations) {
@@ -151,8 +157,19 @@ async function apply(kv: KvLike, keys: Keys, group: Unit[], known: Known): Promi
   return result.ok;
 }
 
-/** Applies `writes` (see the module doc); one result per write, in order. */
-export async function commitBatch(kv: KvLike, keys: Keys, owner: string, writes: readonly Write[], known: Known): Promise<WriteResult[]> {
+/**
+ * Applies `writes` (see the module doc); one result per write, in order.
+ * What `outbox` holds goes into the first atomic operation, or back into
+ * the outbox when that one fails.
+ */
+export async function commitBatch(
+  kv: KvLike,
+  keys: Keys,
+  owner: string,
+  writes: readonly Write[],
+  known: Known,
+  outbox?: Outbox,
+): Promise<WriteResult[]> {
   const results: WriteResult[] = new Array(writes.length);
   const byId = new Map<string, Unit>();
   writes.forEach((write, i) => {
@@ -194,8 +211,16 @@ export async function commitBatch(kv: KvLike, keys: Keys, owner: string, writes:
         else settle(unit);
       });
       const retry: Unit[] = [];
-      await Promise.all(pack(toWrite).map(async (group) => {
-        if (await apply(kv, keys, group, known)) return group.forEach(settle);
+      const events = toWrite.length > 0 ? outbox?.take() : undefined;
+      await Promise.all(pack(toWrite, events).map(async (group, g) => {
+        const carried = g === 0 ? events : undefined;
+        let landed = false;
+        try {
+          landed = await apply(kv, keys, group, known, carried);
+        } finally {
+          if (carried && !landed) outbox!.restore(carried);
+        }
+        if (landed) return group.forEach(settle);
         const failed = (unit: Unit) => {
           known.forget(unit.id);
           retry.push(unit);

@@ -16,6 +16,7 @@ import { Leases } from "./_lease.ts";
 import { patient } from "./_retry.ts";
 import { listRecords, readRecord, storeFailed } from "./_read.ts";
 import { ChangeFeed } from "./_watch.ts";
+import { EventReader, Outbox } from "./_events.ts";
 import type { DenoKvDriverOptions } from "./mod.ts";
 
 interface Session {
@@ -25,6 +26,7 @@ interface Session {
   keys: Keys;
   leases: Leases;
   feed: ChangeFeed;
+  outbox: Outbox;
   known: Known;
 }
 
@@ -83,7 +85,8 @@ export function createDenoKvDriver(options: DenoKvDriverOptions): Driver {
       owner: context.owner,
       keys,
       leases: new Leases(store, keys, leaseMs, pollMs),
-      feed: new ChangeFeed(store, keys, context.owner, pollMs, context.report),
+      feed: new ChangeFeed(store, keys, context.owner, pollMs, context.report, new EventReader(store, keys, context.owner)),
+      outbox: new Outbox(store, keys, context.owner, context.report),
       known: new Known(),
     };
   }
@@ -115,20 +118,25 @@ export function createDenoKvDriver(options: DenoKvDriverOptions): Driver {
     list,
     commit: (writes) => {
       const s = live();
-      return commitBatch(s.kv, s.keys, s.owner, writes, s.known);
+      return commitBatch(s.kv, s.keys, s.owner, writes, s.known, s.outbox);
     },
     check(value: unknown, at: string): void {
       checkStorable(value, at);
     },
     acquire: (id, acquireOptions) => live().leases.acquire(id, acquireOptions),
+    publish: (event) => session?.outbox.publish(event),
     subscribe: (listener) => live().feed.subscribe(listener),
-    close(): void {
+    async close(): Promise<void> {
       const s = session;
       if (!s) return;
       session = undefined;
       s.feed.stop();
       s.leases.stop();
-      if (s.own) s.kv.close();
+      try {
+        await s.outbox.close();
+      } finally {
+        if (s.own) s.kv.close();
+      }
     },
   };
 }

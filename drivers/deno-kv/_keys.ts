@@ -8,6 +8,8 @@
  * | `[...prefix, "by-status", status, idKey]` | the record's head: the status index |
  * | `[...prefix, "lease", idKey]` | who steps the task, until when (`_lease.ts`) |
  * | `[...prefix, "clock"]` | rewritten by every commit, so other engines notice changes |
+ * | `[...prefix, "events", owner, seq]` | progress, messages and removals an engine published (`_events.ts`) |
+ * | `[...prefix, "events-clock"]` | rewritten with every write of events |
  *
  * `idKey` is the task id itself, or, for an id longer than
  * {@linkcode MAX_ID_BYTES} in UTF-8, its SHA-256 digest as bytes (a key has at
@@ -64,10 +66,20 @@ export function keyBytes(key: KvKey): number {
 export class Keys {
   readonly prefix: readonly KvKeyPart[];
   readonly clock: KvKey;
+  readonly eventsClock: KvKey;
+  /** All event entries. */
+  readonly events: KvKey;
 
   constructor(prefix: readonly KvKeyPart[]) {
     this.prefix = prefix;
     this.clock = [...prefix, "clock"];
+    this.eventsClock = [...prefix, "events-clock"];
+    this.events = [...prefix, "events"];
+  }
+
+  /** Entry `seq` of the events `owner` published. */
+  event(owner: string, seq: number): KvKey {
+    return [...this.prefix, "events", owner, seq];
   }
 
   /** The record's key. */

@@ -30,8 +30,8 @@ export interface KvEntryMaybe {
 export interface KvAtomic {
   /** Applies only if each key still has this versionstamp (`null`: absent). */
   check(...checks: { key: KvKey; versionstamp: string | null }[]): KvAtomic;
-  /** Sets a key. */
-  set(key: KvKey, value: unknown): KvAtomic;
+  /** Sets a key; with `expireIn`, the store may delete it once that many ms have passed. */
+  set(key: KvKey, value: unknown, options?: { expireIn?: number }): KvAtomic;
   /** Deletes a key. */
   delete(key: KvKey): KvAtomic;
   /** Commits: `ok: false` when a check failed. */

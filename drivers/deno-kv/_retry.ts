@@ -33,7 +33,10 @@ export async function whileBusy<T>(op: () => Promise<T>): Promise<T> {
   }
 }
 
-type Step = { check: { key: KvKey; versionstamp: string | null } } | { set: KvKey; value: unknown } | { delete: KvKey };
+type Step =
+  | { check: { key: KvKey; versionstamp: string | null } }
+  | { set: KvKey; value: unknown; options?: { expireIn?: number } }
+  | { delete: KvKey };
 
 class ReplayedAtomic implements KvAtomic {
   #steps: Step[] = [];
@@ -44,8 +47,8 @@ class ReplayedAtomic implements KvAtomic {
     return this;
   }
 
-  set(key: KvKey, value: unknown): KvAtomic {
-    this.#steps.push({ set: key, value });
+  set(key: KvKey, value: unknown, options?: { expireIn?: number }): KvAtomic {
+    this.#steps.push({ set: key, value, options });
     return this;
   }
 
@@ -59,7 +62,7 @@ class ReplayedAtomic implements KvAtomic {
       const op = this.kv.atomic();
       for (const step of this.#steps) {
         if ("check" in step) op.check(step.check);
-        else if ("set" in step) op.set(step.set, step.value);
+        else if ("set" in step) op.set(step.set, step.value, step.options);
         else op.delete(step.delete);
       }
       return op.commit();

@@ -6,9 +6,10 @@
  * entry's versionstamp with the last scan: a changed entry written by
  * another owner becomes a `commit` event with the record, an entry that
  * left those statuses becomes a `commit` event (it finished) or a `removed`
- * one (it is gone). Progress and messages are not stored, so other engines
- * do not hear them. Events may be coalesced: a listener learns the latest
- * record, not every revision.
+ * one (it is gone). Events may be coalesced: a listener learns the latest
+ * record, not every revision. Progress, messages and removals that
+ * engines publish come through {@linkcode EventReader} (`_events.ts`),
+ * read in the same poll, before the commits.
  *
  * @module
  */
@@ -18,6 +19,7 @@ import type { IdKey, Keys } from "./_keys.ts";
 import type { KvLike } from "./_kv.ts";
 import { readLoaded, whereOf } from "./_read.ts";
 import { parseHead } from "./_record.ts";
+import type { EventReader } from "./_events.ts";
 
 const ACTIVE: TaskStatus[] = ["pending", "running", "paused"];
 
@@ -48,6 +50,7 @@ export class ChangeFeed {
     private readonly owner: string,
     private readonly pollMs: number,
     private readonly report: (error: unknown) => void,
+    private readonly events: EventReader,
   ) {}
 
   /** Adds a listener; returns a function that removes it. */
@@ -68,6 +71,7 @@ export class ChangeFeed {
     this.#timer = undefined;
     this.#clock = undefined;
     this.#seen.clear();
+    this.events.reset();
   }
 
   #schedule(ms: number): void {
@@ -86,6 +90,11 @@ export class ChangeFeed {
   }
 
   async #poll(): Promise<void> {
+    // Events first: a step's messages are written with its commit, and are heard before it.
+    for (const event of await this.events.read()) {
+      if (this.#listeners.size === 0) return;
+      for (const listener of [...this.#listeners]) listener(event);
+    }
     const clock = (await this.kv.get(this.keys.clock)).versionstamp;
     const first = this.#clock === undefined;
     if (!first && clock === this.#clock) return;

@@ -18,8 +18,9 @@
  * - A status index makes `list({ status })` read only tasks of those
  *   statuses, so opening a store costs O(active tasks).
  * - Engines notice each other's commits by polling one key every `pollMs`
- *   (and scanning the unfinished tasks when it changed); progress and
- *   messages stay within their engine.
+ *   (and scanning the unfinished tasks when it changed); progress,
+ *   messages and removals ride along with an engine's commits (or follow
+ *   within 50 ms) and reach the other engines in the same poll.
  *
  * @example
  * ```ts

@@ -55,6 +55,17 @@ try {
     }
     await engine.close();
     print({ result: done?.result, seen });
+  } else if (mode === "talk") {
+    // Runs a task that reports progress and sends a message at every step.
+    const talk: typeof count = (s, ctx) => {
+      ctx.progress(s.n, s.to);
+      ctx.emit({ from: "deno", n: s.n, at: new Date(s.n) });
+      return count(s, ctx);
+    };
+    const engine = await createEngine({ driver, work: { count: talk }, owner: "deno" });
+    const task = await engine.create("count", { n: 0, to: 10 }, { id: id! });
+    print({ result: await task.result() });
+    await engine.close();
   } else {
     throw new Error(`unknown mode ${mode}`);
   }

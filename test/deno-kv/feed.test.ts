@@ -2,6 +2,7 @@ import { openKv } from "@deno/kv";
 import { afterEach, beforeEach, expect, it } from "vitest";
 import { createEngine, type WorkFunction } from "../../src/mod.ts";
 import { denoKvDriver, type KvLike } from "../../drivers/deno-kv/mod.ts";
+import type { DriverEvent } from "../../src/driver.ts";
 import { tempStore } from "./_subject.ts";
 
 let store: Awaited<ReturnType<typeof tempStore>>;
@@ -51,3 +52,76 @@ it("an engine hears of a task committed between its opening and its first look a
   await b.close();
   kv.close();
 }, 20_000);
+
+it("an engine hears the progress and messages of a task another engine runs, the last message before done", async () => {
+  const talk: WorkFunction<{ n: number }, number> = async (s, ctx) => {
+    ctx.progress(s.n, 5);
+    ctx.emit(`at ${s.n}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    return s.n >= 5 ? ctx.done(s.n) : { n: s.n + 1 };
+  };
+  const a = await createEngine({ driver: denoKvDriver({ path: store.path, pollMs: 20 }), work: { talk }, owner: "a" });
+  const b = await createEngine({ driver: denoKvDriver({ path: store.path, pollMs: 20 }), work: { talk }, owner: "b", autoResume: false });
+  const heard: string[] = [];
+  const progress: number[] = [];
+  b.on("message", (e) => heard.push(String(e.message)));
+  b.on("progress", (e) => progress.push(e.done));
+  b.on("done", (e) => heard.push(`done ${String(e.result)}`));
+  await new Promise((resolve) => setTimeout(resolve, 100)); // b's first look at the store
+  const task = await a.create("talk", { n: 0 }, { id: "t" });
+  expect(await task.result()).toBe(5);
+  const end = Date.now() + 10_000;
+  while (!heard.includes("done 5") && Date.now() < end) await new Promise((resolve) => setTimeout(resolve, 20));
+  expect(heard).toEqual(["at 0", "at 1", "at 2", "at 3", "at 4", "at 5", "done 5"]);
+  expect(progress.at(-1)).toBe(5);
+  expect(progress).toEqual([...progress].sort((x, y) => x - y));
+  await a.close();
+  await b.close();
+}, 20_000);
+
+it("a removal, a message the codec refuses and a message published without a commit reach the other drivers", async () => {
+  const a = denoKvDriver({ path: store.path, pollMs: 20 });
+  const b = denoKvDriver({ path: store.path, pollMs: 20 });
+  await a.open!({ owner: "a", report: (error) => { throw error; } });
+  await b.open!({ owner: "b", report: (error) => { throw error; } });
+  const heard: DriverEvent[] = [];
+  const stop = b.subscribe!((event) => heard.push(event));
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  a.publish!({ type: "message", owner: "a", id: "x", work: "w", message: { f: () => 1 } });
+  a.publish!({ type: "message", owner: "a", id: "x", work: "w", message: new Map([["k", 1n]]) });
+  a.publish!({ type: "removed", owner: "a", id: "gone", work: "w" });
+  const end = Date.now() + 5000;
+  while (heard.length < 2 && Date.now() < end) await new Promise((resolve) => setTimeout(resolve, 20));
+  expect(heard).toEqual([
+    { type: "message", owner: "a", id: "x", work: "w", message: new Map([["k", 1n]]) },
+    { type: "removed", owner: "a", id: "gone", work: "w" },
+  ]);
+  stop();
+  await a.close!();
+  await b.close!();
+});
+
+it("events that rode with a commit refused by its check are sent anyway, once", async () => {
+  const a = denoKvDriver({ path: store.path, pollMs: 20 });
+  const b = denoKvDriver({ path: store.path, pollMs: 20 });
+  await a.open!({ owner: "a", report: (error) => { throw error; } });
+  await b.open!({ owner: "b", report: (error) => { throw error; } });
+  const record = { id: "x", work: "w", status: "running" as const, state: null, step: 0, rev: 1, createdAt: 1, updatedAt: 1 };
+  expect(await a.commit([{ type: "put", record, expectRev: 0 }])).toEqual([{ ok: true }]);
+  // b changes the record behind a's back: a's next commit, sure of revision 1, is refused by the store's check.
+  expect(await b.commit([{ type: "put", record: { ...record, rev: 2, status: "paused" }, expectRev: 1 }])).toEqual([{ ok: true }]);
+  const heard: DriverEvent[] = [];
+  const stop = b.subscribe!((event) => heard.push(event));
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  a.publish!({ type: "message", owner: "a", id: "x", work: "w", message: "before the refused commit" });
+  expect(await a.commit([{ type: "put", record: { ...record, rev: 2, step: 1 }, expectRev: 1 }])).toEqual([{ ok: false, conflict: true }]);
+  const end = Date.now() + 5000;
+  while (heard.length < 1 && Date.now() < end) await new Promise((resolve) => setTimeout(resolve, 20));
+  await new Promise((resolve) => setTimeout(resolve, 150));
+  expect(heard.filter((e) => e.type === "message")).toEqual([
+    { type: "message", owner: "a", id: "x", work: "w", message: "before the refused commit" },
+  ]);
+  stop();
+  await a.close!();
+  await b.close!();
+});

@@ -47,6 +47,20 @@ describe("deno-kv across Deno and Node", () => {
     expect(record?.state).toEqual(richState());
   });
 
+  it("a Node engine hears the progress and messages of a task a Deno process runs", async () => {
+    const engine = await createEngine({ driver: denoKvDriver({ path: store.path, pollMs: 20 }), work: { count }, owner: "node", autoResume: false });
+    const messages: unknown[] = [];
+    const progress: number[] = [];
+    engine.on("message", (e) => messages.push(e.message));
+    engine.on("progress", (e) => progress.push(e.done));
+    expect(await deno(["talk", store.path, "talking"])).toEqual({ result: 10 });
+    const end = Date.now() + 5000;
+    while (messages.length < 11 && Date.now() < end) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(messages).toEqual(Array.from({ length: 11 }, (_, n) => ({ from: "deno", n, at: new Date(n) })));
+    expect(progress.at(-1)).toBe(10);
+    await engine.close();
+  });
+
   it("a record written by Node reads back whole on Deno", async () => {
     const d = await nodeDriver();
     const record: TaskRecord = { id: "from-node", work: "w", status: "done", state: richState(), result: [1n], step: 4, rev: 1, createdAt: 1, updatedAt: 2 };

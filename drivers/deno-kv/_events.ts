@@ -1,0 +1,199 @@
+/**
+ * Progress reports, messages and removals between engines on one store
+ * (what the store's records do not say).
+ *
+ * An engine's published events wait in an {@linkcode Outbox}. They are
+ * written with the engine's next commit, in the same atomic operation, so
+ * another engine reads the messages of a step no later than the step's
+ * commit; when no commit comes within {@linkcode FLUSH_MS} (a long step, a
+ * checkpoint every few steps), they are written by themselves. Progress is
+ * coalesced to the latest report of each task; every message and removal
+ * is kept, in order.
+ *
+ * Each write is one entry `[...prefix, "events", owner, seq]` holding the
+ * events as codec bytes, expiring after {@linkcode EXPIRE_MS}; the engine
+ * deletes its own entries older than {@linkcode KEEP} writes, and bumps
+ * `[...prefix, "events-clock"]`. Other engines poll that clock with the
+ * change feed and read the entries newer than the last they saw of each
+ * owner ({@linkcode EventReader}). A message the codec cannot store, or
+ * larger than {@linkcode MAX_EVENT_BYTES} once encoded, stays within its
+ * engine.
+ *
+ * @module
+ */
+
+import type { DriverEvent } from "../../src/driver.ts";
+import { decode, encode } from "../../src/codec.ts";
+import type { Keys } from "./_keys.ts";
+import type { KvKey, KvLike } from "./_kv.ts";
+
+/** The longest an event waits for a commit to ride with, in ms. */
+export const FLUSH_MS = 50;
+/** How long an entry lives in the store, in ms. */
+export const EXPIRE_MS = 60_000;
+/** How many of its latest entries an engine keeps. */
+export const KEEP = 64;
+/** The largest event that goes to other engines, encoded, in bytes. */
+export const MAX_EVENT_BYTES = 32_768;
+/** The most bytes of events in one entry. */
+const ENTRY_BYTES = 60_000;
+
+const utf8 = new TextEncoder();
+const fromUtf8 = new TextDecoder();
+
+/** Mutations that write a batch of events. */
+export interface EventWrite {
+  sets: { key: KvKey; value: Uint8Array; expireIn?: number }[];
+  deletes: KvKey[];
+  bytes: number;
+  /** The events, to queue again if the write fails. */
+  events: DriverEvent[];
+}
+
+const idOf = (event: DriverEvent): string => (event.type === "commit" ? event.record.id : event.id);
+
+/** One engine's events on their way out. */
+export class Outbox {
+  #events: DriverEvent[] = [];
+  /** Where the latest progress report of each task sits in `#events`. */
+  #progress = new Map<string, number>();
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  /** Starts from the clock, so an owner that comes back (a fixed `owner`) still counts up. */
+  #seq = Date.now() * 1000;
+  #closed = false;
+
+  constructor(
+    private readonly kv: KvLike,
+    private readonly keys: Keys,
+    private readonly owner: string,
+    private readonly report: (error: unknown) => void,
+  ) {}
+
+  /** Queues `event` (commits are left to the change feed). */
+  publish(event: DriverEvent): void {
+    if (this.#closed || event.type === "commit") return;
+    if (event.type === "progress") {
+      const slot = this.#progress.get(event.id);
+      if (slot !== undefined) {
+        this.#events[slot] = event;
+        return;
+      }
+      this.#progress.set(event.id, this.#events.length);
+    } else this.#progress.delete(idOf(event));
+    this.#events.push(event);
+    this.#timer ??= setTimeout(() => void this.flush(), FLUSH_MS);
+  }
+
+  /** Takes what is queued, as mutations for a commit's atomic operation; undefined when nothing is. */
+  take(): EventWrite | undefined {
+    if (this.#events.length === 0) return undefined;
+    const events = this.#events;
+    this.#events = [];
+    this.#progress.clear();
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    const parts: string[] = [];
+    let size = 0;
+    const sets: EventWrite["sets"] = [];
+    const close = () => {
+      if (parts.length === 0) return;
+      const seq = ++this.#seq;
+      sets.push({ key: this.keys.event(this.owner, seq), value: utf8.encode(`[${parts.join(",")}]`), expireIn: EXPIRE_MS });
+      parts.length = 0;
+      size = 0;
+    };
+    for (const event of events) {
+      let text: string;
+      try {
+        text = encode(event, "message");
+      } catch {
+        continue; // a message the codec refuses stays within this engine
+      }
+      if (text.length * 3 > MAX_EVENT_BYTES && utf8.encode(text).length > MAX_EVENT_BYTES) continue;
+      if (size + text.length * 3 > ENTRY_BYTES) close();
+      parts.push(text);
+      size += text.length * 3;
+    }
+    close();
+    if (sets.length === 0) return undefined;
+    sets.push({ key: this.keys.eventsClock, value: crypto.getRandomValues(new Uint8Array(8)) });
+    const deletes = sets.slice(0, -1).map((_, i) => this.keys.event(this.owner, this.#seq - KEEP - i));
+    const bytes = sets.reduce((n, s) => n + s.value.length + 64, 0) + deletes.length * 64;
+    return { sets, deletes, bytes, events };
+  }
+
+  /** Queues the events of a write that did not land again, ahead of newer ones. */
+  restore(write: EventWrite): void {
+    const newer = this.#events;
+    this.#events = [];
+    this.#progress.clear();
+    for (const event of [...write.events, ...newer]) this.publish(event);
+  }
+
+  /** Writes what is queued now, by itself. */
+  async flush(): Promise<void> {
+    const write = this.take();
+    if (!write) return;
+    const op = this.kv.atomic();
+    for (const set of write.sets) op.set(set.key, set.value, set.expireIn === undefined ? undefined : { expireIn: set.expireIn });
+    for (const key of write.deletes) op.delete(key);
+    try {
+      await op.commit();
+    } catch (error) {
+      this.report(error);
+    }
+  }
+
+  /** Writes what is left, then takes no more. */
+  async close(): Promise<void> {
+    await this.flush();
+    this.#closed = true;
+  }
+}
+
+/** Reads the events other engines wrote since the last read. */
+export class EventReader {
+  /** The last entry seen of each owner; undefined before the first read. */
+  #seen: Map<string, number> | undefined;
+  #clock: string | null | undefined;
+
+  constructor(private readonly kv: KvLike, private readonly keys: Keys, private readonly owner: string) {}
+
+  /** Forgets where each owner was: the next read starts afresh. */
+  reset(): void {
+    this.#seen = undefined;
+    this.#clock = undefined;
+  }
+
+  /**
+   * The events written by other engines since the last call, in the order
+   * each wrote them. The first call only notes where each owner is: what
+   * was written before the engine started listening is not replayed.
+   */
+  async read(): Promise<DriverEvent[]> {
+    const clock = (await this.kv.get(this.keys.eventsClock)).versionstamp;
+    const first = this.#seen === undefined;
+    if (!first && clock === this.#clock) return [];
+    this.#clock = clock;
+    const seen = this.#seen ?? new Map<string, number>();
+    const fresh: { owner: string; seq: number; value: Uint8Array }[] = [];
+    for await (const entry of this.kv.list({ prefix: this.keys.events }, { batchSize: 500 })) {
+      const owner = entry.key[entry.key.length - 2];
+      const seq = entry.key[entry.key.length - 1];
+      if (typeof owner !== "string" || typeof seq !== "number" || owner === this.owner) continue;
+      if (!(entry.value instanceof Uint8Array)) continue;
+      fresh.push({ owner, seq, value: entry.value });
+    }
+    const out: DriverEvent[] = [];
+    const latest = new Map(seen);
+    for (const { owner, seq, value } of fresh) {
+      if (seq > (latest.get(owner) ?? -Infinity)) latest.set(owner, seq);
+      if (first || seq <= (seen.get(owner) ?? -Infinity)) continue;
+      try {
+        out.push(...(decode(fromUtf8.decode(value)) as DriverEvent[]));
+      } catch { /* an entry this stater cannot read: skip it */ }
+    }
+    this.#seen = latest;
+    return out;
+  }
+}
