@@ -31,4 +31,12 @@ document.querySelector("#start")!.addEventListener("click", () => {
   done: async () => (await engine.list({ status: "done" })).map((t) => [t.id, t.result]),
   progressSeen: () => [...progressSeen],
   step: async (id: string) => (await engine.list()).find((t) => t.id === id)?.step ?? 0,
+  // Pausing from the page: the change goes to the worker, which holds the task.
+  pause: async (id: string) => {
+    const task = await engine.get(id);
+    await task?.pause();
+    return task?.status;
+  },
+  // Resuming is the worker's to do, so that the worker runs it again.
+  resume: (id: string) => registration.active?.postMessage({ type: "resume", id }),
 };

@@ -31,6 +31,7 @@ scope.addEventListener("message", (event) => {
   const data = event.data;
   event.waitUntil(ready().then(async (e) => {
     if (data?.type === "count" && data.id) await e.create("count", { n: 0, to: data.to ?? 100 }, { id: data.id });
+    if (data?.type === "resume" && data.id) await (await e.get(data.id))?.resume();
     await e.idle();
   }));
 });
