@@ -105,30 +105,26 @@ export class Writes {
 
   /** Commits `writes` in order, each the way its task allows; one result per write. */
   async commit(writes: readonly Write[]): Promise<WriteResult[]> {
+    if (new Set(writes.map(idOf)).size < writes.length) {
+      // The same task twice in one batch (rare): one write after the other, in order.
+      const results: WriteResult[] = [];
+      for (const write of writes) results.push((await this.commit([write]))[0]!);
+      return results;
+    }
     const results: WriteResult[] = new Array(writes.length);
     const blind: number[] = [];
     const checked: number[] = [];
     const foreign: number[] = [];
-    const seen = new Set<string>();
-    let repeated = false;
     writes.forEach((write, i) => {
-      const id = idOf(write);
-      if (seen.has(id)) repeated = true;
-      seen.add(id);
-      const held = this.#held.get(id);
+      const held = this.#held.get(idOf(write));
       if (held && !held.releasing) {
-        if (write.type === "put" && write.expectRev > 0 && held.rev !== undefined && held.busy === 0 && !repeated) {
+        if (write.type === "put" && write.expectRev > 0 && held.rev !== undefined && held.busy === 0) {
           if (held.rev === write.expectRev) blind.push(i);
           else results[i] = { ok: false, conflict: true };
         } else checked.push(i);
       } else if (write.type === "put" && write.expectRev === 0) checked.push(i);
       else foreign.push(i);
     });
-    if (repeated) {
-      // The same task twice in one batch (rare): keep them in order, without the fast path.
-      blind.splice(0).forEach((i) => results[i] === undefined && checked.push(i));
-      checked.sort((a, b) => a - b);
-    }
     await Promise.all([
       this.#commitHeld(writes, blind, results, true),
       this.#commitHeld(writes, checked, results, false),

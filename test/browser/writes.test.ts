@@ -112,6 +112,31 @@ describe("writes with Web Locks", () => {
     await b.close!();
   });
 
+  it("a batch that writes one task twice applies its writes in order, whichever way each goes", async () => {
+    const db = name();
+    const { a, lease } = await holding(db);
+    const b = await opened(db);
+    expect(await a.commit([put(3, { step: 1 }), put(4, { step: 2 }), put(4, { step: 9 })])).toEqual([
+      { ok: true },
+      { ok: true },
+      { ok: false, conflict: true },
+    ]);
+    expect(await b.get("t")).toMatchObject({ rev: 4, step: 2 });
+    // A new task and its removal, then the held task paused through its holder, all in one batch.
+    const u = { type: "put" as const, record: record("u", { status: "pending" }), expectRev: 0 };
+    expect(await b.commit([u, { type: "delete", id: "u" }, put(5, { status: "paused" }), put(6, { status: "running" })])).toEqual([
+      { ok: true },
+      { ok: true },
+      { ok: true },
+      { ok: true },
+    ]);
+    expect(await b.get("u")).toBeUndefined();
+    expect(await a.get("t")).toMatchObject({ rev: 6, status: "running" });
+    await lease.release();
+    await a.close!();
+    await b.close!();
+  });
+
   it("a request sent twice is applied once, and answered the same both times", async () => {
     const db = name();
     const { a, lease } = await holding(db);
