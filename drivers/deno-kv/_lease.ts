@@ -1,12 +1,16 @@
 /**
  * Per-task ownership by leases: the key `[...prefix, "lease", idKey]` holds
- * `["l1", owner, expiresAt]` as bytes. A lease is taken with an atomic
- * check that the key is unchanged since it was read free or expired,
- * renewed with a check that nobody wrote it since our last write, and
- * released (deleted) under the same check. So at most one engine holds a
- * task at a time, across processes, Deno and Node alike; a dead owner's
- * lease is taken over once it expires. Expiry compares wall clocks, so the
- * machines sharing a store need clocks that agree to well within a lease.
+ * `["l2", owner, expiresAt, process]` as bytes (`process`: the holder's
+ * process id, host, boot id and start time, or null; `["l1", owner,
+ * expiresAt]` from earlier versions reads the same, without it). A lease is
+ * taken with an atomic check that the key is unchanged since it was read
+ * free, expired or held by a dead process, renewed with a check that nobody
+ * wrote it since our last write, and released (deleted) under the same
+ * check. So at most one engine holds a task at a time, across processes,
+ * Deno and Node alike. A dead owner's lease is taken over at once when its
+ * process ran on this host and is provably gone (`../_process.ts`), else
+ * once it expires. Expiry compares wall clocks, so the machines sharing a
+ * store need clocks that agree to well within a lease.
  *
  * @module
  */
@@ -17,29 +21,44 @@ import { idKeyOf, type Keys } from "./_keys.ts";
 import type { KvEntryMaybe, KvKey, KvLike } from "./_kv.ts";
 import { storeFailed } from "./_read.ts";
 import { LeaseWaits } from "./_wait.ts";
+import { goneReason, type ProcessInfo, thisProcess } from "../_process.ts";
 
 const utf8 = new TextEncoder();
 const text = new TextDecoder();
 
+/** A lease as stored. */
+export interface LeaseHolder {
+  owner: string;
+  expiresAt: number;
+  /** The holder's process, when it could tell. */
+  process?: Partial<ProcessInfo>;
+}
+
 /** The holder of a lease as stored, or `undefined` for a value that is not one (treated as free). */
-export function parseLease(value: unknown): { owner: string; expiresAt: number } | undefined {
+export function parseLease(value: unknown): LeaseHolder | undefined {
   if (!(value instanceof Uint8Array)) return undefined;
   try {
     const a = JSON.parse(text.decode(value));
-    if (Array.isArray(a) && a[0] === "l1" && typeof a[1] === "string" && typeof a[2] === "number") return { owner: a[1], expiresAt: a[2] };
+    if (Array.isArray(a) && (a[0] === "l1" || a[0] === "l2") && typeof a[1] === "string" && typeof a[2] === "number") {
+      const holder: LeaseHolder = { owner: a[1], expiresAt: a[2] };
+      if (a[0] === "l2" && typeof a[3] === "object" && a[3] !== null) holder.process = a[3];
+      return holder;
+    }
   } catch {
     // Not a lease: free to take.
   }
   return undefined;
 }
 
-function leaseBytes(owner: string, expiresAt: number): Uint8Array {
-  return utf8.encode(JSON.stringify(["l1", owner, expiresAt]));
+function leaseBytes(owner: string, expiresAt: number, process: ProcessInfo | undefined): Uint8Array {
+  return utf8.encode(JSON.stringify(["l2", owner, expiresAt, process ?? null]));
 }
 
 /** Leases of one store. */
 export class Leases {
   readonly #waits: LeaseWaits;
+  /** This process, once known (undefined where the platform will not say). */
+  readonly #me: Promise<ProcessInfo | undefined> = thisProcess();
 
   constructor(
     private readonly kv: KvLike,
@@ -60,10 +79,17 @@ export class Leases {
   async #take(key: KvKey, owner: string, read?: KvEntryMaybe): Promise<string | undefined> {
     const entry = read ?? await this.kv.get(key);
     const holder = entry.versionstamp === null ? undefined : parseLease(entry.value);
-    if (holder && holder.expiresAt > this.now()) return undefined;
+    const me = await this.#me;
+    if (holder && holder.expiresAt > this.now() && !(await this.#gone(holder, owner, me))) return undefined;
     const result = await this.kv.atomic().check({ key, versionstamp: entry.versionstamp })
-      .set(key, leaseBytes(owner, this.now() + this.leaseMs)).commit();
+      .set(key, leaseBytes(owner, this.now() + this.leaseMs, me)).commit();
     return result.ok ? result.versionstamp : undefined;
+  }
+
+  /** Whether a lease not yet expired belongs to a process of this host that is provably gone. */
+  async #gone(holder: LeaseHolder, owner: string, me: ProcessInfo | undefined): Promise<boolean> {
+    if (!me || !holder.process || holder.owner === owner) return false;
+    return (await goneReason(holder.process, me)) !== undefined;
   }
 
   /** Takes the lease on task `id`; with `wait`, polls (see `_wait.ts`) until it is free or `signal` aborts. */
@@ -108,7 +134,8 @@ export class Leases {
           if (lost.signal.aborted) throw lost.signal.reason;
           let result;
           try {
-            result = await kv.atomic().check({ key, versionstamp: stamp }).set(key, leaseBytes(owner, this.now() + this.leaseMs)).commit();
+            const me = await this.#me;
+            result = await kv.atomic().check({ key, versionstamp: stamp }).set(key, leaseBytes(owner, this.now() + this.leaseMs, me)).commit();
           } catch (error) {
             throw storeFailed(error, `renew the lease of task "${id}"`);
           }

@@ -10,7 +10,7 @@
  */
 
 import { link, open, readFile, rename, stat, unlink } from "node:fs/promises";
-import { hostname } from "node:os";
+import { goneReason, thisProcess } from "../_process.ts";
 import { join } from "node:path";
 import process from "node:process";
 import { StoreLockedError } from "../../src/errors.ts";
@@ -50,47 +50,14 @@ async function readText(path: string): Promise<string | undefined> {
   }
 }
 
-async function procText(path: string): Promise<string | undefined> {
-  try {
-    return (await readFile(path, "utf8")).trim();
-  } catch {
-    return undefined;
-  }
-}
-
-/** The start time of process `pid` (field 22 of /proc/<pid>/stat), where readable. */
-async function startOf(pid: number | "self"): Promise<string | undefined> {
-  const text = await procText(`/proc/${pid}/stat`);
-  if (!text) return undefined;
-  // The command name (field 2) is in parentheses and may hold spaces.
-  return text.slice(text.lastIndexOf(")") + 2).split(" ")[19];
-}
-
-function probe(pid: number): boolean | undefined {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    const code = errorCode(error);
-    return code === "ESRCH" ? false : code === "EPERM" ? true : undefined;
-  }
-}
-
 /** Why `holder` is provably dead, or `undefined` when it may be alive. */
 async function deadReason(holder: LockInfo, path: string, me: LockInfo): Promise<string | undefined> {
-  if (holder.host !== me.host || typeof holder.pid !== "number") return undefined;
-  if (holder.boot && me.boot && holder.boot !== me.boot) return `this machine restarted since process ${holder.pid} took it`;
-  if (holder.pid === me.pid) {
-    if (holder.start && me.start && holder.start !== me.start) return `process ${holder.pid} is gone (its id was reused)`;
+  const rebooted = Boolean(holder.boot && me.boot && holder.boot !== me.boot);
+  const reused = Boolean(holder.start && me.start && holder.start !== me.start);
+  if (holder.host === me.host && holder.pid === me.pid && !rebooted && !reused) {
     return heldHere.has(path) ? undefined : `this process took it earlier and did not release it`;
   }
-  const alive = probe(holder.pid);
-  if (alive === false) return `process ${holder.pid} is gone`;
-  if (alive && holder.start) {
-    const start = await startOf(holder.pid);
-    if (start && start !== holder.start) return `process ${holder.pid} is gone (its id now belongs to another process)`;
-  }
-  return undefined;
+  return goneReason(holder, { ...me, pid: me.pid!, host: me.host! });
 }
 
 function describe(holder: LockInfo | undefined): string {
@@ -102,14 +69,9 @@ function describe(holder: LockInfo | undefined): string {
 /** Takes the lock of the store in `dir` for `owner`; throws `StoreLockedError` when it is held. */
 export async function takeLock(dir: string, owner: string): Promise<HeldLock> {
   const path = join(dir, LOCK_FILE);
-  const me: LockInfo = {
-    pid: process.pid,
-    host: hostname(),
-    since: Date.now(),
-    owner,
-    boot: await procText("/proc/sys/kernel/random/boot_id"),
-    start: await startOf("self"),
-  };
+  const self = await thisProcess();
+  // Where the host name may not be asked (Deno without --allow-sys), a dead holder is never replaced by itself.
+  const me: LockInfo = { pid: process.pid, host: self?.host ?? "", since: Date.now(), owner, boot: self?.boot, start: self?.start };
   const text = JSON.stringify(me);
   let replaced: string | undefined;
   for (let attempt = 0; attempt < 5; attempt++) {

@@ -1,6 +1,7 @@
 /**
- * The crash test's worker: runs `tasks` counting tasks of `steps` steps on an
- * fs store until they are done. Each step appends `<task> <n>` to a side log
+ * The crash tests' worker: runs `tasks` counting tasks of `steps` steps on an
+ * fs store in `dir` (or, with STATER_CRASH_DRIVER=deno-kv, a Deno KV store
+ * in it) until they are done. Each step appends `<task> <n>` to a side log
  * and fsyncs it before returning, so the log shows every step that ran.
  *
  *   node --import tsx test/crash/worker.ts <dir> <log> <tasks> <steps>
@@ -8,7 +9,9 @@
 import { closeSync, fdatasyncSync, openSync, writeSync } from "node:fs";
 import process from "node:process";
 import { createEngine, type WorkFunction } from "../../src/mod.ts";
+import { join } from "node:path";
 import { fsDriver } from "../../drivers/fs/mod.ts";
+import { denoKvDriver } from "../../drivers/deno-kv/mod.ts";
 
 const [dir, log, tasksArg, stepsArg] = process.argv.slice(2);
 if (!dir || !log) throw new TypeError("usage: worker.ts <dir> <log> <tasks> <steps>");
@@ -25,7 +28,8 @@ const count: WorkFunction<S, number> = async (s, ctx) => {
   return s.n >= s.to ? ctx.done(s.sum) : { n: s.n + 1, to: s.to, sum: s.sum + s.n };
 };
 
-const engine = await createEngine({ driver: fsDriver({ dir }), work: { count } });
+const driver = process.env.STATER_CRASH_DRIVER === "deno-kv" ? denoKvDriver({ path: join(dir, "store.kv") }) : fsDriver({ dir });
+const engine = await createEngine({ driver, work: { count } });
 engine.on("error", (e) => process.stderr.write(`engine error: ${String(e.error)}\n`));
 process.stdout.write("started\n");
 const created = await Promise.all(

@@ -1,3 +1,4 @@
+import { hostname } from "node:os";
 import { openKv } from "@deno/kv";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createEngine, type Driver, OwnershipLostError, type WorkFunction } from "../../src/mod.ts";
@@ -125,16 +126,17 @@ describe("deno-kv leases", () => {
     await lease!.release();
   });
 
-  it("the lease is stored as bytes naming its owner and expiry", async () => {
+  it("the lease is stored as bytes naming its owner, expiry and process", async () => {
     const a = await driver("owner-1", { prefix: ["p"] });
     const lease = await a.acquire!("t", { owner: "owner-1", wait: false, signal: never });
     const kv = await openKv(store.path);
     try {
       const entry = await kv.get(["p", "lease", "t"]);
       expect(entry.value).toBeInstanceOf(Uint8Array);
-      const [tag, owner, expiresAt] = JSON.parse(new TextDecoder().decode(entry.value as Uint8Array));
-      expect([tag, owner]).toEqual(["l1", "owner-1"]);
+      const [tag, owner, expiresAt, holder] = JSON.parse(new TextDecoder().decode(entry.value as Uint8Array));
+      expect([tag, owner]).toEqual(["l2", "owner-1"]);
       expect(expiresAt).toBeGreaterThan(Date.now());
+      expect(holder).toMatchObject({ pid: process.pid, host: hostname() });
     } finally {
       kv.close();
     }
@@ -177,5 +179,39 @@ describe("deno-kv leases", () => {
     expect(steps).toBeGreaterThanOrEqual(61);
     await a.close();
     await b.close();
+  });
+
+  it("a lease of a process on another host, or of an earlier version, is taken over only once it expires", async () => {
+    const kv = await openKv(store.path);
+    const bytes = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
+    try {
+      const soon = Date.now() + 600;
+      await kv.set(["p", "lease", "far"], bytes(["l2", "elsewhere", soon, { pid: 1, host: `not-${hostname()}` }]));
+      await kv.set(["p", "lease", "old"], bytes(["l1", "older", soon]));
+    } finally {
+      kv.close();
+    }
+    const d = await driver("me", { prefix: ["p"], leaseMs: 1000, renewEveryMs: 300, pollMs: 50 });
+    for (const id of ["far", "old"]) {
+      expect(await d.acquire!(id, { owner: "me", wait: false, signal: never }), `${id} is still held`).toBeUndefined();
+    }
+    const leases = await Promise.all(["far", "old"].map((id) => d.acquire!(id, { owner: "me", wait: true, signal: never })));
+    expect(leases.map((l) => l?.id)).toEqual(["far", "old"]);
+    for (const lease of leases) await lease!.release();
+  });
+
+  it("a lease of a process of this host that is gone is taken over at once", async () => {
+    const kv = await openKv(store.path);
+    try {
+      // A process id that is not in use: larger than any the kernel hands out.
+      const dead = { pid: 2 ** 22 + 17, host: hostname() };
+      await kv.set(["p", "lease", "t"], new TextEncoder().encode(JSON.stringify(["l2", "dead", Date.now() + 60_000, dead])));
+    } finally {
+      kv.close();
+    }
+    const d = await driver("me", { prefix: ["p"] });
+    const lease = await d.acquire!("t", { owner: "me", wait: false, signal: never });
+    expect(lease?.id).toBe("t");
+    await lease!.release();
   });
 });

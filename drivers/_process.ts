@@ -1,0 +1,115 @@
+/**
+ * Who this process is, and whether a process named in a lock or a lease is
+ * provably gone: the drivers that run on Node and Deno (fs, deno-kv) use it
+ * to replace a dead holder at once instead of waiting out a timeout.
+ *
+ * A process is named by its id, its host, the kernel's boot id and its start
+ * time (both where the platform tells: Linux). A holder is provably dead
+ * only on this host: its process is gone, its id now belongs to a younger
+ * process, or the machine restarted since. Anything unknown (another host,
+ * no permission to ask) counts as alive. On Deno, nothing is asked that the
+ * process was not granted (`--allow-sys=hostname`, `--allow-read=/proc`,
+ * `--allow-run`), so no permission prompt ever appears.
+ *
+ * @module
+ */
+
+import { readFile } from "node:fs/promises";
+import { hostname } from "node:os";
+import process from "node:process";
+
+/** A process, as written into a lock or a lease. */
+export interface ProcessInfo {
+  pid: number;
+  host: string;
+  /** The kernel's boot id, where the platform has one (Linux). */
+  boot?: string;
+  /** The process's start time in clock ticks since boot, where the platform tells (Linux). */
+  start?: string;
+}
+
+type Descriptor = { name: "sys"; kind: "hostname" } | { name: "read"; path: string } | { name: "run" };
+
+/** On Deno, whether the process may do what `descriptor` names without a prompt; elsewhere true. */
+function granted(descriptor: Descriptor): boolean {
+  const deno = (globalThis as { Deno?: { permissions?: { querySync?(d: Descriptor): { state: string } } } }).Deno;
+  if (!deno) return true;
+  try {
+    return deno.permissions?.querySync?.(descriptor).state === "granted";
+  } catch {
+    return false;
+  }
+}
+
+async function procText(path: string): Promise<string | undefined> {
+  if (!granted({ name: "read", path })) return undefined;
+  try {
+    return (await readFile(path, "utf8")).trim();
+  } catch {
+    return undefined;
+  }
+}
+
+/** The state (field 3: "Z" for a zombie) and start time (field 22) of process `pid`, from /proc/<pid>/stat where readable. */
+async function statOf(pid: number | "self"): Promise<{ state: string; start: string } | undefined> {
+  const text = await procText(`/proc/${pid}/stat`);
+  if (!text) return undefined;
+  // The command name (field 2) is in parentheses and may hold spaces.
+  const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
+  return { state: fields[0]!, start: fields[19]! };
+}
+
+function codeOf(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" ? code : undefined;
+}
+
+/** Whether process `pid` exists: true, false, or undefined when it cannot be told. */
+function probe(pid: number): boolean | undefined {
+  if (!granted({ name: "run" })) return undefined;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    const code = codeOf(error);
+    return code === "ESRCH" ? false : code === "EPERM" ? true : undefined;
+  }
+}
+
+/** This process; undefined where the platform will not say (no permission, no host name). */
+export async function thisProcess(): Promise<ProcessInfo | undefined> {
+  if (!granted({ name: "sys", kind: "hostname" })) return undefined;
+  try {
+    const info: ProcessInfo = { pid: process.pid, host: hostname() };
+    if (typeof info.pid !== "number" || typeof info.host !== "string" || info.host === "") return undefined;
+    const boot = await procText("/proc/sys/kernel/random/boot_id");
+    const start = (await statOf("self"))?.start;
+    if (boot) info.boot = boot;
+    if (start) info.start = start;
+    return info;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Why `holder` is provably gone, seen from `me`, or undefined when it may
+ * be alive. `holder` may be this very process (`me.pid`); then it is alive
+ * unless its start time says the id was reused, and the caller decides the
+ * rest.
+ */
+export async function goneReason(holder: Partial<ProcessInfo>, me: ProcessInfo): Promise<string | undefined> {
+  if (!me.host || holder.host !== me.host || typeof holder.pid !== "number") return undefined;
+  if (holder.boot && me.boot && holder.boot !== me.boot) return `this machine restarted since process ${holder.pid} took it`;
+  if (holder.pid === me.pid) {
+    return holder.start && me.start && holder.start !== me.start ? `process ${holder.pid} is gone (its id was reused)` : undefined;
+  }
+  const alive = probe(holder.pid);
+  if (alive === false) return `process ${holder.pid} is gone`;
+  const stat = await statOf(holder.pid);
+  // Not allowed to signal (Deno without --allow-run): /proc tells, where this process's own entry is readable.
+  if (alive === undefined && me.start && stat === undefined) return `process ${holder.pid} is gone`;
+  if (stat?.state === "Z") return `process ${holder.pid} is gone (it exited, its parent has not reaped it yet)`;
+  if (stat && holder.start && stat.start !== holder.start) return `process ${holder.pid} is gone (its id now belongs to another process)`;
+  return undefined;
+}
