@@ -25,3 +25,20 @@ it("a holder is gone when its process exited or its id belongs to another proces
   expect(await goneReason({ pid, host: `not-${me.host}` }, me)).toBeUndefined();
   expect(await goneReason({}, me)).toBeUndefined();
 });
+
+it("a process that exited but was not reaped yet (a zombie) counts as gone", async () => {
+  const me = (await thisProcess())!;
+  // The shell starts a short child, then becomes a `sleep` that never reaps it.
+  const parent = spawn("sh", ["-c", "sleep 0 & echo $!; exec sleep 5"], { stdio: ["ignore", "pipe", "ignore"] });
+  try {
+    const pid = Number(await new Promise<string>((resolve) => parent.stdout.once("data", (chunk) => resolve(String(chunk)))));
+    let reason: string | undefined;
+    for (let i = 0; i < 100 && !reason; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      reason = await goneReason({ pid, host: me.host }, me);
+    }
+    expect(reason).toBe(`process ${pid} is gone (it exited, its parent has not reaped it yet)`);
+  } finally {
+    parent.kill("SIGKILL");
+  }
+});
