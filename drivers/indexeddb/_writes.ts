@@ -77,6 +77,7 @@ export class Writes {
     private readonly lockName: (id: string) => string,
     private readonly channelName: string,
     private readonly committers: Committers,
+    private readonly giveUpMs: number = GIVE_UP_MS,
   ) {}
 
   /** Opens the channel on which holders are asked to write (at first use). */
@@ -211,8 +212,8 @@ export class Writes {
         }
       });
       giveUp = setTimeout(() => {
-        reject(new DOMException(`the tab or worker that runs task "${id}" did not answer for ${GIVE_UP_MS / 1000} s; try again`, "TimeoutError"));
-      }, GIVE_UP_MS);
+        reject(new DOMException(`the tab or worker that runs task "${id}" did not answer for ${this.giveUpMs / 1000} s; try again`, "TimeoutError"));
+      }, this.giveUpMs);
     });
     const ask = (): void => {
       try {

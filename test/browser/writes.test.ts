@@ -1,6 +1,9 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createEngine, type Driver, StateNotStorableError, type TaskRecord, type WorkFunction } from "../../src/mod.ts";
 import { indexedDBDriver } from "../../drivers/indexeddb/mod.ts";
+import { commitBatch, commitBlind } from "../../drivers/indexeddb/_commit.ts";
+import { openDatabase } from "../../drivers/indexeddb/_database.ts";
+import { Writes } from "../../drivers/indexeddb/_writes.ts";
 import { databases, deferred, eventually } from "./_util.ts";
 
 const { name, dropAll } = databases("writes");
@@ -183,6 +186,29 @@ describe("writes with Web Locks", () => {
     const again = await opened(db);
     expect((await again.get("t"))?.rev).toBe(1);
     await again.close!();
+  });
+
+  it("a write whose holder holds on but never answers gives up, with an error that says to try again", async () => {
+    const db = name();
+    const b = await opened(db);
+    await b.commit([put(1)]);
+    await b.close!();
+    const connection = await openDatabase(indexedDB, db, () => {});
+    const writes = new Writes(navigator.locks, (id) => `stater:${db}:${id}`, `stater:${db}:writes`, {
+      blind: (batch) => commitBlind(connection, batch, "strict"),
+      checked: (batch) => commitBatch(connection, batch, "strict"),
+    }, 300);
+    const silent = await silentHolder(db);
+    const started = Date.now();
+    await expect(writes.commit([put(2, { status: "paused" })])).rejects.toMatchObject({
+      name: "TimeoutError",
+      message: expect.stringContaining("did not answer for 0.3 s; try again"),
+    });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(280);
+    await silent.release();
+    expect((await connection.get("tasks", "t"))?.rev).toBe(1);
+    writes.close();
+    connection.close();
   });
 
   it("a write that structured clone refuses fails alone, naming the path, before it is sent", async () => {
