@@ -180,6 +180,8 @@ export async function commitBatch(
   });
   let pending = [...byId.values()];
   await Promise.all(pending.map(async (u) => (u.idKey = await idKeyOf(u.id))));
+  // Events published ahead of these writes and already on their way land first.
+  await outbox?.landed();
   const settle = (unit: Unit) => {
     for (const [i, result] of unit.outcome) results[i] = result;
   };

@@ -61,6 +61,8 @@ export class Outbox {
   /** Starts from the clock, so an owner that comes back (a fixed `owner`) still counts up. */
   #seq = Date.now() * 1000;
   #closed = false;
+  /** The write of events by themselves in flight, if any. */
+  #writing: Promise<void> | undefined;
 
   constructor(
     private readonly kv: KvLike,
@@ -131,17 +133,27 @@ export class Outbox {
   }
 
   /** Writes what is queued now, by itself. */
-  async flush(): Promise<void> {
+  flush(): Promise<void> {
     const write = this.take();
-    if (!write) return;
+    if (!write) return this.landed();
     const op = this.kv.atomic();
     for (const set of write.sets) op.set(set.key, set.value, set.expireIn === undefined ? undefined : { expireIn: set.expireIn });
     for (const key of write.deletes) op.delete(key);
-    try {
-      await op.commit();
-    } catch (error) {
-      this.report(error);
-    }
+    const writing = op.commit().then(() => {}, (error) => this.report(error));
+    this.#writing = writing;
+    void writing.finally(() => {
+      if (this.#writing === writing) this.#writing = undefined;
+    });
+    return writing;
+  }
+
+  /**
+   * Settles once the events written by themselves have landed: a commit
+   * waits for it, so that it never lands before the events published
+   * ahead of it.
+   */
+  landed(): Promise<void> {
+    return this.#writing ?? Promise.resolve();
   }
 
   /** Writes what is left, then takes no more. */

@@ -9,7 +9,7 @@
  * one (it is gone). Events may be coalesced: a listener learns the latest
  * record, not every revision. Progress, messages and removals that
  * engines publish come through {@linkcode EventReader} (`_events.ts`),
- * read in the same poll, before the commits.
+ * read in the same poll after the commits and heard before them.
  *
  * @module
  */
@@ -90,14 +90,23 @@ export class ChangeFeed {
   }
 
   async #poll(): Promise<void> {
-    // Events first: a step's messages are written with its commit, and are heard before it.
-    for (const event of await this.events.read()) {
+    // Commits are read first and heard last. Events ride in their commit's
+    // atomic operation (or an earlier one), so the events read after the
+    // commits include those of every commit read: a step's messages are
+    // heard before its commit.
+    const commits = await this.#commits();
+    const events = await this.events.read();
+    for (const event of [...events, ...commits]) {
       if (this.#listeners.size === 0) return;
       for (const listener of [...this.#listeners]) listener(event);
     }
+  }
+
+  /** The commits of other engines since the last poll, when the clock moved. */
+  async #commits(): Promise<DriverEvent[]> {
     const clock = (await this.kv.get(this.keys.clock)).versionstamp;
     const first = this.#clock === undefined;
-    if (!first && clock === this.#clock) return;
+    if (!first && clock === this.#clock) return [];
     this.#clock = clock;
     const now = new Map<string, Seen>();
     for (const status of ACTIVE) {
@@ -116,16 +125,16 @@ export class ChangeFeed {
     const changed: Seen[] = [];
     for (const [k, seen] of now) if (before.get(k)?.stamp !== seen.stamp && seen.owner !== this.owner) changed.push(seen);
     if (!first) for (const [k, seen] of before) if (!now.has(k)) changed.push(seen);
+    const events: DriverEvent[] = [];
     for (const seen of changed) {
-      if (this.#listeners.size === 0) return;
+      if (this.#listeners.size === 0) break;
       const loaded = await readLoaded(this.kv, this.keys, seen.idKey);
-      let event: DriverEvent | undefined;
       if (loaded) {
-        if (loaded.head.owner !== this.owner) event = { type: "commit", owner: loaded.head.owner, record: loaded.record };
+        if (loaded.head.owner !== this.owner) events.push({ type: "commit", owner: loaded.head.owner, record: loaded.record });
       } else if (typeof seen.idKey === "string") {
-        event = { type: "removed", owner: "", id: seen.idKey, work: seen.work };
+        events.push({ type: "removed", owner: "", id: seen.idKey, work: seen.work });
       }
-      if (event) for (const listener of [...this.#listeners]) listener(event);
     }
+    return events;
   }
 }
