@@ -159,8 +159,9 @@ async function apply(kv: KvLike, keys: Keys, group: Unit[], known: Known, events
 
 /**
  * Applies `writes` (see the module doc); one result per write, in order.
- * What `outbox` holds goes into the first atomic operation, or back into
- * the outbox when that one fails.
+ * What `outbox` holds goes into the first atomic operation (what would not
+ * fit there is written just before), or back into the outbox when that one
+ * fails.
  */
 export async function commitBatch(
   kv: KvLike,
@@ -213,7 +214,12 @@ export async function commitBatch(
         else settle(unit);
       });
       const retry: Unit[] = [];
-      const events = toWrite.length > 0 ? outbox?.take() : undefined;
+      let events = toWrite.length > 0 ? outbox?.take() : undefined;
+      // What would not fit beside the commit is written ahead of it, by itself.
+      while (events && (outbox!.pending || events.bytes + toWrite[0]!.bytes > ATOMIC_LIMITS.bytes)) {
+        await outbox!.write(events);
+        events = outbox!.take();
+      }
       await Promise.all(pack(toWrite, events).map(async (group, g) => {
         const carried = g === 0 ? events : undefined;
         let landed = false;

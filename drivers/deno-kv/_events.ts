@@ -37,6 +37,8 @@ export const KEEP = 64;
 export const MAX_EVENT_BYTES = 32_768;
 /** The most bytes of events in one entry. */
 const ENTRY_BYTES = 60_000;
+/** The most entries one write adds, so that it fits an atomic operation beside a commit. */
+export const ENTRIES_PER_WRITE = 4;
 
 const utf8 = new TextEncoder();
 const fromUtf8 = new TextDecoder();
@@ -86,10 +88,14 @@ export class Outbox {
     this.#timer ??= setTimeout(() => void this.flush(), FLUSH_MS);
   }
 
-  /** Takes what is queued, as mutations for a commit's atomic operation; undefined when nothing is. */
+  /**
+   * Takes what is queued (at most {@linkcode ENTRIES_PER_WRITE} entries'
+   * worth; the rest waits for the next write), as mutations for an atomic
+   * operation; undefined when nothing is.
+   */
   take(): EventWrite | undefined {
     if (this.#events.length === 0) return undefined;
-    const events = this.#events;
+    const queued = this.#events;
     this.#events = [];
     this.#progress.clear();
     if (this.#timer !== undefined) clearTimeout(this.#timer);
@@ -104,24 +110,30 @@ export class Outbox {
       parts.length = 0;
       size = 0;
     };
-    for (const event of events) {
+    let taken = 0;
+    for (; taken < queued.length; taken++) {
       let text: string;
       try {
-        text = encode(event, "message");
+        text = encode(queued[taken], "message");
       } catch {
         continue; // a message the codec refuses stays within this engine
       }
       if (text.length * 3 > MAX_EVENT_BYTES && utf8.encode(text).length > MAX_EVENT_BYTES) continue;
-      if (size + text.length * 3 > ENTRY_BYTES) close();
+      if (size + text.length * 3 > ENTRY_BYTES) {
+        close();
+        if (sets.length === ENTRIES_PER_WRITE) break;
+      }
       parts.push(text);
       size += text.length * 3;
     }
     close();
+    // What did not fit waits, ahead of what comes next.
+    for (const event of queued.slice(taken)) this.publish(event);
     if (sets.length === 0) return undefined;
     sets.push({ key: this.keys.eventsClock, value: crypto.getRandomValues(new Uint8Array(8)) });
     const deletes = sets.slice(0, -1).map((_, i) => this.keys.event(this.owner, this.#seq - KEEP - i));
     const bytes = sets.reduce((n, s) => n + s.value.length + 64, 0) + deletes.length * 64;
-    return { sets, deletes, bytes, events };
+    return { sets, deletes, bytes, events: queued.slice(0, taken) };
   }
 
   /** Queues the events of a write that did not land again, ahead of newer ones. */
@@ -132,10 +144,13 @@ export class Outbox {
     for (const event of [...write.events, ...newer]) this.publish(event);
   }
 
-  /** Writes what is queued now, by itself. */
-  flush(): Promise<void> {
-    const write = this.take();
-    if (!write) return this.landed();
+  /** Whether events wait in the outbox (what the last `take()` left, or published since). */
+  get pending(): boolean {
+    return this.#events.length > 0;
+  }
+
+  /** Writes `write` (from `take()`) by itself. */
+  write(write: EventWrite): Promise<void> {
     const op = this.kv.atomic();
     for (const set of write.sets) op.set(set.key, set.value, set.expireIn === undefined ? undefined : { expireIn: set.expireIn });
     for (const key of write.deletes) op.delete(key);
@@ -145,6 +160,12 @@ export class Outbox {
       if (this.#writing === writing) this.#writing = undefined;
     });
     return writing;
+  }
+
+  /** Writes what is queued now (one write's worth), by itself. */
+  flush(): Promise<void> {
+    const write = this.take();
+    return write ? this.write(write) : this.landed();
   }
 
   /**
@@ -158,7 +179,8 @@ export class Outbox {
 
   /** Writes what is left, then takes no more. */
   async close(): Promise<void> {
-    await this.flush();
+    while (this.#events.length > 0) await this.flush();
+    await this.landed();
     this.#closed = true;
   }
 }

@@ -125,3 +125,32 @@ it("events that rode with a commit refused by its check are sent anyway, once", 
   await a.close!();
   await b.close!();
 });
+
+it("many large messages ahead of a commit all arrive, in order and before it, over several writes", async () => {
+  const a = denoKvDriver({ path: store.path, pollMs: 20 });
+  const b = denoKvDriver({ path: store.path, pollMs: 20 });
+  await a.open!({ owner: "a", report: (error) => { throw error; } });
+  await b.open!({ owner: "b", report: (error) => { throw error; } });
+  const heard: unknown[] = [];
+  const order: string[] = [];
+  const stop = b.subscribe!((event) => {
+    order.push(event.type);
+    if (event.type === "message") heard.push(event.message);
+  });
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  // About 30 KB each: 40 of them are 1.2 MB, more than one atomic operation holds beside a commit.
+  const sent = Array.from({ length: 40 }, (_, i) => `${i}:${"x".repeat(30_000)}`);
+  for (const message of sent) a.publish!({ type: "message", owner: "a", id: "t", work: "w", message });
+  const record = { id: "t", work: "w", status: "running" as const, state: null, step: 0, rev: 1, createdAt: 1, updatedAt: 1 };
+  expect(await a.commit([{ type: "put", record, expectRev: 0 }])).toEqual([{ ok: true }]);
+  const end = Date.now() + 5000;
+  while (heard.length < sent.length && Date.now() < end) await new Promise((resolve) => setTimeout(resolve, 20));
+  expect(heard.map((m) => String(m).split(":")[0])).toEqual(sent.map((_, i) => String(i)));
+  expect(heard).toEqual(sent);
+  // All of them before the commit that followed them.
+  while (!order.includes("commit") && Date.now() < end) await new Promise((resolve) => setTimeout(resolve, 20));
+  expect(order.indexOf("commit")).toBe(sent.length);
+  stop();
+  await a.close!();
+  await b.close!();
+});
