@@ -2,7 +2,7 @@ import { openKv } from "@deno/kv";
 import { afterEach, beforeEach, expect, it } from "vitest";
 import { createEngine, type WorkFunction } from "../../src/mod.ts";
 import { denoKvDriver, type KvLike } from "../../drivers/deno-kv/mod.ts";
-import type { DriverEvent } from "../../src/driver.ts";
+import type { Driver, DriverEvent } from "../../src/driver.ts";
 import { tempStore } from "./_subject.ts";
 
 let store: Awaited<ReturnType<typeof tempStore>>;
@@ -12,6 +12,14 @@ beforeEach(async () => {
 afterEach(async () => {
   await store.cleanup();
 });
+
+/** Two drivers on the store, opened as engines "a" and "b". */
+async function pair(): Promise<[Driver, Driver]> {
+  const drivers = [denoKvDriver({ path: store.path, pollMs: 20 }), denoKvDriver({ path: store.path, pollMs: 20 })] as const;
+  await drivers[0].open!({ owner: "a", report: (error) => { throw error; } });
+  await drivers[1].open!({ owner: "b", report: (error) => { throw error; } });
+  return [...drivers];
+}
 
 const count: WorkFunction<{ n: number; to: number }, number> = (s, ctx) => (s.n >= s.to ? ctx.done(s.n) : { n: s.n + 1, to: s.to });
 
@@ -80,10 +88,7 @@ it("an engine hears the progress and messages of a task another engine runs, the
 }, 20_000);
 
 it("a removal, a message the codec refuses and a message published without a commit reach the other drivers", async () => {
-  const a = denoKvDriver({ path: store.path, pollMs: 20 });
-  const b = denoKvDriver({ path: store.path, pollMs: 20 });
-  await a.open!({ owner: "a", report: (error) => { throw error; } });
-  await b.open!({ owner: "b", report: (error) => { throw error; } });
+  const [a, b] = await pair();
   const heard: DriverEvent[] = [];
   const stop = b.subscribe!((event) => heard.push(event));
   await new Promise((resolve) => setTimeout(resolve, 100));
@@ -102,10 +107,7 @@ it("a removal, a message the codec refuses and a message published without a com
 });
 
 it("events that rode with a commit refused by its check are sent anyway, once", async () => {
-  const a = denoKvDriver({ path: store.path, pollMs: 20 });
-  const b = denoKvDriver({ path: store.path, pollMs: 20 });
-  await a.open!({ owner: "a", report: (error) => { throw error; } });
-  await b.open!({ owner: "b", report: (error) => { throw error; } });
+  const [a, b] = await pair();
   const record = { id: "x", work: "w", status: "running" as const, state: null, step: 0, rev: 1, createdAt: 1, updatedAt: 1 };
   expect(await a.commit([{ type: "put", record, expectRev: 0 }])).toEqual([{ ok: true }]);
   // b changes the record behind a's back: a's next commit, sure of revision 1, is refused by the store's check.
@@ -127,10 +129,7 @@ it("events that rode with a commit refused by its check are sent anyway, once", 
 });
 
 it("many large messages ahead of a commit all arrive, in order and before it, over several writes", async () => {
-  const a = denoKvDriver({ path: store.path, pollMs: 20 });
-  const b = denoKvDriver({ path: store.path, pollMs: 20 });
-  await a.open!({ owner: "a", report: (error) => { throw error; } });
-  await b.open!({ owner: "b", report: (error) => { throw error; } });
+  const [a, b] = await pair();
   const heard: unknown[] = [];
   const order: string[] = [];
   const stop = b.subscribe!((event) => {
