@@ -214,7 +214,8 @@ export async function commitBatch(
         else settle(unit);
       });
       const retry: Unit[] = [];
-      let events = toWrite.length > 0 ? outbox?.take() : undefined;
+      const statusChange = writes.some((w) => w.type === "delete" || w.record.status !== "running");
+      let events = toWrite.length > 0 ? outbox?.takeFor(statusChange) : undefined;
       // What would not fit beside the commit is written ahead of it, by itself.
       while (events && (outbox!.pending || events.bytes + toWrite[0]!.bytes > ATOMIC_LIMITS.bytes)) {
         await outbox!.write(events);

@@ -65,6 +65,10 @@ export class Outbox {
   #closed = false;
   /** The write of events by themselves in flight, if any. */
   #writing: Promise<void> | undefined;
+  /** When events were last taken to be written. */
+  #lastTaken = 0;
+  /** Queued events that are not progress reports (messages, removals). */
+  #urgent = 0;
 
   constructor(
     private readonly kv: KvLike,
@@ -83,9 +87,31 @@ export class Outbox {
         return;
       }
       this.#progress.set(event.id, this.#events.length);
-    } else this.#progress.delete(idOf(event));
+    } else {
+      this.#progress.delete(idOf(event));
+      this.#urgent++;
+    }
     this.#events.push(event);
-    this.#timer ??= setTimeout(() => void this.flush(), FLUSH_MS);
+    this.#timer ??= setTimeout(() => this.#due(), FLUSH_MS);
+  }
+
+  /** The timer: writes what waits, unless a commit took events less than {@linkcode FLUSH_MS} ago. */
+  #due(): void {
+    this.#timer = undefined;
+    const wait = this.#lastTaken + FLUSH_MS - Date.now();
+    if (wait > 0 && this.#urgent === 0 && this.#events.length > 0) this.#timer = setTimeout(() => this.#due(), wait);
+    else void this.flush();
+  }
+
+  /**
+   * What a commit takes along (see {@linkcode take}). A plain step's commit
+   * takes progress reports only every {@linkcode FLUSH_MS}, so that a task
+   * reporting progress at every step does not write them at every step;
+   * messages and removals, and anything before a status change, always go.
+   */
+  takeFor(statusChange: boolean): EventWrite | undefined {
+    if (!statusChange && this.#urgent === 0 && Date.now() - this.#lastTaken < FLUSH_MS) return undefined;
+    return this.take();
   }
 
   /**
@@ -98,6 +124,8 @@ export class Outbox {
     const queued = this.#events;
     this.#events = [];
     this.#progress.clear();
+    this.#urgent = 0;
+    this.#lastTaken = Date.now();
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
     const parts: string[] = [];
@@ -141,6 +169,7 @@ export class Outbox {
     const newer = this.#events;
     this.#events = [];
     this.#progress.clear();
+    this.#urgent = 0;
     for (const event of [...write.events, ...newer]) this.publish(event);
   }
 

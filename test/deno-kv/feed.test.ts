@@ -153,3 +153,53 @@ it("many large messages ahead of a commit all arrive, in order and before it, ov
   await a.close!();
   await b.close!();
 });
+
+it("progress reported at every step is written with a commit at most every 50 ms, and the last of it before done", async () => {
+  const kv = (await openKv(store.path)) as unknown as KvLike;
+  let eventWrites = 0;
+  const counting: KvLike = {
+    get: (key) => kv.get(key),
+    getMany: (keys) => kv.getMany(keys),
+    list: (selector, options) => kv.list(selector, options),
+    close: () => kv.close(),
+    atomic() {
+      const op = kv.atomic();
+      const wrapped = {
+        check: (...checks: Parameters<typeof op.check>) => (op.check(...checks), wrapped),
+        set: (key: Parameters<typeof op.set>[0], value: unknown, options?: { expireIn?: number }) => {
+          if (key.includes("events")) eventWrites++;
+          op.set(key, value, options);
+          return wrapped;
+        },
+        delete: (key: Parameters<typeof op.delete>[0]) => (op.delete(key), wrapped),
+        commit: () => op.commit(),
+      };
+      return wrapped;
+    },
+  };
+  const steps = 300;
+  const report: WorkFunction<{ n: number }, number> = (s, ctx) => {
+    ctx.progress(s.n, steps);
+    return s.n >= steps ? ctx.done(s.n) : { n: s.n + 1 };
+  };
+  const a = await createEngine({ driver: denoKvDriver({ kv: counting, pollMs: 20 }), work: { report }, owner: "a" });
+  const b = await createEngine({ driver: denoKvDriver({ path: store.path, pollMs: 20 }), work: { report }, owner: "b", autoResume: false });
+  const heard: string[] = [];
+  b.on("progress", (e) => heard.push(`progress ${e.done}`));
+  b.on("done", () => heard.push("done"));
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  const started = Date.now();
+  const task = await a.create("report", { n: 0 }, { id: "t" });
+  expect(await task.result()).toBe(steps);
+  const ms = Date.now() - started;
+  const end = Date.now() + 5000;
+  while (!heard.includes("done") && Date.now() < end) await new Promise((resolve) => setTimeout(resolve, 20));
+  // 302 commits; progress went with one of them every 50 ms or so, plus the last one with done.
+  expect(eventWrites).toBeLessThanOrEqual(Math.ceil(ms / 50) + 3);
+  expect(eventWrites).toBeLessThan(100);
+  expect(heard.at(-2)).toBe(`progress ${steps}`);
+  expect(heard.at(-1)).toBe("done");
+  await a.close();
+  await b.close();
+  kv.close();
+});
