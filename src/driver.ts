@@ -100,6 +100,11 @@ export interface DeleteWrite {
 /** One write of a commit batch. */
 export type Write = PutWrite | DeleteWrite;
 
+/** The id of the task a write is about. */
+export function writeId(write: Write): string {
+  return write.type === "put" ? write.record.id : write.id;
+}
+
 /**
  * What became of one write: applied; refused because the stored revision was
  * not the expected one (`conflict`); or refused for its own reason (`error`,
@@ -161,6 +166,11 @@ export type DriverEvent =
   | { type: "progress"; owner: string; id: string; work: string; progress: Progress }
   | { type: "message"; owner: string; id: string; work: string; message: unknown }
   | { type: "removed"; owner: string; id: string; work: string };
+
+/** The id of the task an event is about. */
+export function eventId(event: DriverEvent): string {
+  return event.type === "commit" ? event.record.id : event.id;
+}
 
 /**
  * A storage driver. Implement the four required members; add the optional

@@ -59,7 +59,7 @@ export type {
   Write,
   WriteResult,
 } from "./driver.ts";
-export { FINISHED_STATUSES, TASK_STATUSES } from "./driver.ts";
+export { eventId, FINISHED_STATUSES, TASK_STATUSES, writeId } from "./driver.ts";
 export {
   DriverError,
   EngineClosedError,

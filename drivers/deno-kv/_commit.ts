@@ -16,7 +16,7 @@
  * @module
  */
 
-import type { TaskRecord, Write, WriteResult } from "../../src/driver.ts";
+import { type TaskRecord, type Write, writeId, type WriteResult } from "../../src/driver.ts";
 import { DriverError } from "../../src/errors.ts";
 import { ATOMIC_LIMITS, type IdKey, idKeyOf, keyBytes, type Keys } from "./_keys.ts";
 import type { KvKey, KvLike } from "./_kv.ts";
@@ -174,7 +174,7 @@ export async function commitBatch(
   const results: WriteResult[] = new Array(writes.length);
   const byId = new Map<string, Unit>();
   writes.forEach((write, i) => {
-    const id = write.type === "put" ? write.record.id : write.id;
+    const id = writeId(write);
     let unit = byId.get(id);
     if (!unit) byId.set(id, unit = { id, idKey: id, writes: [], mutations: [], outcome: new Map(), bytes: 0, keyBytes: 0 });
     unit.writes.push(i);

@@ -22,7 +22,7 @@
  * @module
  */
 
-import type { DriverEvent } from "../../src/driver.ts";
+import { type DriverEvent, eventId } from "../../src/driver.ts";
 import { decode, encode } from "../../src/codec.ts";
 import type { Keys } from "./_keys.ts";
 import type { KvKey, KvLike } from "./_kv.ts";
@@ -51,8 +51,6 @@ export interface EventWrite {
   /** The events, to queue again if the write fails. */
   events: DriverEvent[];
 }
-
-const idOf = (event: DriverEvent): string => (event.type === "commit" ? event.record.id : event.id);
 
 /** One engine's events on their way out. */
 export class Outbox {
@@ -88,7 +86,7 @@ export class Outbox {
       }
       this.#progress.set(event.id, this.#events.length);
     } else {
-      this.#progress.delete(idOf(event));
+      this.#progress.delete(eventId(event));
       this.#urgent++;
     }
     this.#events.push(event);

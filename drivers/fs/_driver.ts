@@ -8,7 +8,7 @@
 
 import { mkdir } from "node:fs/promises";
 import { resolve } from "node:path";
-import type { Driver, DriverContext, ListQuery, TaskRecord, Write, WriteResult } from "../../src/driver.ts";
+import { type Driver, type DriverContext, type ListQuery, type TaskRecord, type Write, writeId, type WriteResult } from "../../src/driver.ts";
 import { checkStorable } from "../../src/codec.ts";
 import { DriverError } from "../../src/errors.ts";
 import { mapFsError } from "./_errors.ts";
@@ -57,7 +57,7 @@ export function createFsDriver(options: FsDriverOptions, faults: FsFaults = {}):
     const staged = new Map<string, Entry | null>();
     const lines: string[] = [];
     for (const write of writes) {
-      const id = write.type === "put" ? write.record.id : write.id;
+      const id = writeId(write);
       let current = staged.has(id) ? staged.get(id) : s.index.lookup(id);
       if (current === undefined && (write.type === "put" || write.expectRev !== undefined)) {
         await loadFinished(s);

@@ -13,14 +13,13 @@
  * @module
  */
 
-import type { DriverEvent } from "../../src/driver.ts";
+import { type DriverEvent, eventId } from "../../src/driver.ts";
 
 type Listener = (event: DriverEvent) => void;
 
 /** The longest a step's commit or a progress report waits before it is broadcast, in ms. */
 export const FLUSH_MS = 10;
 
-const idOf = (event: DriverEvent): string => (event.type === "commit" ? event.record.id : event.id);
 
 /** A channel named after the database, opened at first use. */
 export class EventChannel {
@@ -49,13 +48,13 @@ export class EventChannel {
   publish(event: DriverEvent): void {
     const step = event.type === "commit" && event.record.status === "running";
     const urgent = event.type === "removed" || (event.type === "commit" && !step);
-    const key = step || event.type === "progress" ? `${event.type}:${idOf(event)}` : undefined;
+    const key = step || event.type === "progress" ? `${event.type}:${eventId(event)}` : undefined;
     const slot = key === undefined ? undefined : this.#slots.get(key);
     if (slot !== undefined) this.#queue[slot] = event;
     else {
       if (key !== undefined) this.#slots.set(key, this.#queue.length);
       // A status change or a removal is never merged: later events of that id queue after it.
-      else for (const type of ["commit", "progress"]) this.#slots.delete(`${type}:${idOf(event)}`);
+      else for (const type of ["commit", "progress"]) this.#slots.delete(`${type}:${eventId(event)}`);
       this.#queue.push(event);
     }
     if (urgent) this.flush();

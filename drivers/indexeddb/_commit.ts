@@ -6,11 +6,10 @@
  */
 
 import { unwrap } from "idb";
-import type { ListQuery, TaskRecord, Write, WriteResult } from "../../src/driver.ts";
+import { type ListQuery, type TaskRecord, type Write, writeId, type WriteResult } from "../../src/driver.ts";
 import type { Database } from "./_database.ts";
 import { notStorable } from "./_errors.ts";
 
-const idOf = (write: Write): string => (write.type === "put" ? write.record.id : write.id);
 
 /** A readwrite transaction on `tasks`, and a promise of `results` once it commits. */
 function readwrite(db: Database, durability: "strict" | "relaxed") {
@@ -45,7 +44,7 @@ function abandon(tx: IDBTransaction, done: Promise<unknown>, error: unknown): Pr
  * record back, all inside the transaction, so nothing waits on a round trip.
  */
 export function commitBatch(db: Database, writes: readonly Write[], durability: "strict" | "relaxed"): Promise<WriteResult[]> {
-  const ids = writes.map(idOf);
+  const ids = writes.map(writeId);
   if (new Set(ids).size !== ids.length) return commitInOrder(db, writes, durability);
   const { tx, store, results, done } = readwrite(db, durability);
   try {
@@ -115,7 +114,7 @@ async function commitInOrder(db: Database, writes: readonly Write[], durability:
   const raw = unwrap(store) as IDBObjectStore;
   const done = tx.done;
   // Read every revision first, all requests at once.
-  const unique = [...new Set(writes.map(idOf))];
+  const unique = [...new Set(writes.map(writeId))];
   let found: (TaskRecord | undefined)[];
   try {
     found = await Promise.all(unique.map((id) => store.get(id)));
@@ -127,7 +126,7 @@ async function commitInOrder(db: Database, writes: readonly Write[], durability:
   unique.forEach((id, i) => revs.set(id, found[i]?.rev ?? 0));
   const results: WriteResult[] = [];
   for (const write of writes) {
-    const id = idOf(write);
+    const id = writeId(write);
     if (write.expectRev !== undefined && write.expectRev !== revs.get(id)) {
       results.push({ ok: false, conflict: true });
       continue;

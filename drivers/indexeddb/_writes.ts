@@ -23,7 +23,7 @@
  * @module
  */
 
-import type { Write, WriteResult } from "../../src/driver.ts";
+import { type Write, writeId, type WriteResult } from "../../src/driver.ts";
 import { randomId } from "../../src/_util.ts";
 import { notStorable } from "./_errors.ts";
 
@@ -31,8 +31,6 @@ import { notStorable } from "./_errors.ts";
 export const ASK_EVERY_MS = 250;
 /** How long a sender keeps trying before it gives up, in ms. */
 export const GIVE_UP_MS = 15_000;
-
-export const idOf = (write: Write): string => (write.type === "put" ? write.record.id : write.id);
 
 /** A task whose lock this driver holds. */
 interface Held {
@@ -106,7 +104,7 @@ export class Writes {
 
   /** Commits `writes` in order, each the way its task allows; one result per write. */
   async commit(writes: readonly Write[]): Promise<WriteResult[]> {
-    if (new Set(writes.map(idOf)).size < writes.length) {
+    if (new Set(writes.map(writeId)).size < writes.length) {
       // The same task twice in one batch (rare): one write after the other, in order.
       const results: WriteResult[] = [];
       for (const write of writes) results.push((await this.commit([write]))[0]!);
@@ -117,7 +115,7 @@ export class Writes {
     const checked: number[] = [];
     const foreign: number[] = [];
     writes.forEach((write, i) => {
-      const held = this.#held.get(idOf(write));
+      const held = this.#held.get(writeId(write));
       if (held && !held.releasing) {
         if (write.type === "put" && write.expectRev > 0 && held.rev !== undefined && held.busy === 0) {
           if (held.rev === write.expectRev) blind.push(i);
@@ -141,7 +139,7 @@ export class Writes {
    */
   async #commitForeign(writes: readonly Write[], indexes: number[], results: WriteResult[]): Promise<void> {
     if (indexes.length === 0) return;
-    const releases = await Promise.all(indexes.map((i) => this.#tryLock(idOf(writes[i]!))));
+    const releases = await Promise.all(indexes.map((i) => this.#tryLock(writeId(writes[i]!))));
     const free = indexes.filter((_, k) => releases[k]);
     try {
       if (free.length > 0) {
@@ -168,7 +166,7 @@ export class Writes {
   async #commitHeld(writes: readonly Write[], indexes: number[], results: WriteResult[], blind: boolean): Promise<void> {
     if (indexes.length === 0) return;
     const batch = indexes.map((i) => writes[i]!);
-    const helds = batch.map((write) => this.#held.get(idOf(write)));
+    const helds = batch.map((write) => this.#held.get(writeId(write)));
     for (const held of helds) if (held) held.busy++;
     let out: WriteResult[] | undefined;
     try {
@@ -196,7 +194,7 @@ export class Writes {
    * reads again and sees its own change.
    */
   async #foreign(write: Write): Promise<WriteResult> {
-    const id = idOf(write);
+    const id = writeId(write);
     if (this.#closed) throw new DOMException("the driver is closed", "InvalidStateError");
     const req = randomId();
     const ac = new AbortController();
@@ -267,7 +265,7 @@ export class Writes {
   async #serve(req: string, write: Write): Promise<void> {
     let answer = this.#answers.get(req);
     if (!answer) {
-      const held = this.#held.get(idOf(write));
+      const held = this.#held.get(writeId(write));
       if (!held || held.releasing) return;
       answer = this.#apply(req, write);
       this.#answers.set(req, answer);

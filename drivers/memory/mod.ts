@@ -31,6 +31,7 @@ import type {
   WriteResult,
 } from "../../src/driver.ts";
 import { checkStorable, cloneStorable } from "../../src/codec.ts";
+import { writeId } from "../../src/driver.ts";
 
 /** A copy of `record` that shares nothing mutable with it. */
 function copy(record: TaskRecord): TaskRecord {
@@ -106,7 +107,7 @@ export function memoryDriver(): Driver {
     commit(writes: readonly Write[]): Promise<WriteResult[]> {
       const results: WriteResult[] = [];
       for (const write of writes) {
-        const id = write.type === "put" ? write.record.id : write.id;
+        const id = writeId(write);
         const current = records.get(id);
         const rev = current?.rev ?? 0;
         if (write.expectRev !== undefined && write.expectRev !== rev) {
