@@ -19,7 +19,13 @@ function nameOf(error: unknown): string {
   return typeof error === "object" && error !== null ? String((error as { name?: unknown }).name ?? "") : "";
 }
 
-function messageOf(error: unknown): string {
+/** Whether `error` is structured clone refusing a value (`DataCloneError`). */
+export function isCloneError(error: unknown): boolean {
+  return nameOf(error) === "DataCloneError";
+}
+
+/** The message of anything thrown. */
+export function messageOf(error: unknown): string {
   return error instanceof Error || (typeof error === "object" && error !== null && "message" in error)
     ? String((error as { message: unknown }).message)
     : String(error);

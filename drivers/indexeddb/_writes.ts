@@ -23,9 +23,13 @@
  * @module
  */
 
-import { type Write, writeId, type WriteResult } from "../../src/driver.ts";
-import { randomId } from "../../src/_util.ts";
-import { notStorable } from "./_errors.ts";
+import { type StoredError, type Write, writeId, type WriteResult } from "../../src/driver.ts";
+import { loadError, randomId, storeError } from "../../src/_util.ts";
+import { isCloneError, messageOf, notStorable } from "./_errors.ts";
+import { lockTask } from "./_ownership.ts";
+
+/** A signal that never aborts, for lock requests that answer at once. */
+const NEVER = new AbortController().signal;
 
 /** How long a sender waits for the holder's answer before it looks at the lock again, in ms. */
 export const ASK_EVERY_MS = 250;
@@ -44,12 +48,12 @@ interface Held {
   idle?: () => void;
 }
 
-/** What a holder answers: a result, or a failure of the store (name and message). */
+/** What a holder answers: a result, or a failure of the store. */
 type Answer =
   | { req: string; ok: true }
   | { req: string; conflict: true }
   | { req: string; unstorable: string }
-  | { req: string; failed: { name: string; message: string } };
+  | { req: string; failed: StoredError };
 
 type Message = { ask: string; write: Write } | Answer;
 
@@ -102,14 +106,8 @@ export class Writes {
     if (this.#held.get(id) === held) this.#held.delete(id);
   }
 
-  /** Commits `writes` in order, each the way its task allows; one result per write. */
+  /** Commits `writes`, of distinct tasks, each the way its task allows; one result per write. */
   async commit(writes: readonly Write[]): Promise<WriteResult[]> {
-    if (new Set(writes.map(writeId)).size < writes.length) {
-      // The same task twice in one batch (rare): one write after the other, in order.
-      const results: WriteResult[] = [];
-      for (const write of writes) results.push((await this.commit([write]))[0]!);
-      return results;
-    }
     const results: WriteResult[] = new Array(writes.length);
     const blind: number[] = [];
     const checked: number[] = [];
@@ -139,27 +137,24 @@ export class Writes {
    */
   async #commitForeign(writes: readonly Write[], indexes: number[], results: WriteResult[]): Promise<void> {
     if (indexes.length === 0) return;
-    const releases = await Promise.all(indexes.map((i) => this.#tryLock(writeId(writes[i]!))));
-    const free = indexes.filter((_, k) => releases[k]);
+    const taking = await Promise.allSettled(indexes.map((i) => {
+      const id = writeId(writes[i]!);
+      return lockTask(this.locks, this.lockName(id), id, { owner: "", wait: false, signal: NEVER });
+    }));
+    const leases = taking.map((taken) => (taken.status === "fulfilled" ? taken.value : undefined));
+    const free = indexes.filter((_, k) => leases[k]);
     try {
+      const refused = taking.find((taken) => taken.status === "rejected");
+      if (refused) throw refused.reason;
       if (free.length > 0) {
         const out = await this.committers.checked(free.map((i) => writes[i]!));
         free.forEach((i, k) => (results[i] = out[k]!));
       }
     } finally {
-      for (const release of releases) release?.();
+      // Every lock taken goes back, also when another could not be asked for.
+      for (const lease of leases) void lease?.release();
     }
-    await Promise.all(indexes.filter((_, k) => !releases[k]).map(async (i) => (results[i] = await this.#foreign(writes[i]!))));
-  }
-
-  /** Takes the lock of task `id` if it is free now; resolves with its release, or undefined. */
-  #tryLock(id: string): Promise<(() => void) | undefined> {
-    return new Promise((resolve, reject) => {
-      this.locks.request(this.lockName(id), { ifAvailable: true }, (lock) => {
-        if (!lock) return resolve(undefined);
-        return new Promise<void>((release) => resolve(release));
-      }).catch(reject);
-    });
+    await Promise.all(indexes.filter((_, k) => !leases[k]).map(async (i) => (results[i] = await this.#foreign(writes[i]!))));
   }
 
   /** Commits the writes at `indexes` (of held tasks, or new ones) in one transaction, and keeps the revisions known. */
@@ -198,7 +193,6 @@ export class Writes {
     if (this.#closed) throw new DOMException("the driver is closed", "InvalidStateError");
     const req = randomId();
     const ac = new AbortController();
-    let settled = false;
     let timer: ReturnType<typeof setTimeout> | undefined;
     let giveUp: ReturnType<typeof setTimeout> | undefined;
     const answered = new Promise<WriteResult>((resolve, reject) => {
@@ -217,16 +211,14 @@ export class Writes {
       try {
         this.#open()?.postMessage({ ask: req, write } satisfies Message);
       } catch (error) {
-        const unstorable = (error as { name?: string } | null)?.name === "DataCloneError";
-        const message = String((error as { message?: unknown } | null)?.message ?? error);
-        this.#asking.get(req)?.(unstorable ? { req, unstorable: message } : { req, failed: { name: "Error", message } });
+        this.#asking.get(req)?.(isCloneError(error) ? { req, unstorable: messageOf(error) } : { req, failed: storeError(error) });
         return;
       }
       timer = setTimeout(ask, ASK_EVERY_MS);
     };
     const locked = this.locks.request(this.lockName(id), { signal: ac.signal }, (lock) => {
-      if (!lock || settled) return undefined;
-      settled = true;
+      // Aborted once the race below is decided: the holder answered first.
+      if (!lock || ac.signal.aborted) return undefined;
       return this.committers.checked([write]).then((results) => results[0]!);
     }).catch((error: unknown) => {
       if (ac.signal.aborted) return undefined;
@@ -237,7 +229,6 @@ export class Writes {
     try {
       return await Promise.race([answered, locked.then((result) => result ?? answered)]);
     } finally {
-      settled = true;
       clearTimeout(timer);
       clearTimeout(giveUp);
       this.#asking.delete(req);
@@ -252,8 +243,7 @@ export class Writes {
     if ("unstorable" in answer && write.type === "put") {
       return { ok: false, error: notStorable(write.record, new DOMException(answer.unstorable, "DataCloneError")) };
     }
-    const failed = "failed" in answer ? answer.failed : { name: "Error", message: "the holder could not store it" };
-    throw Object.assign(new Error(failed.message), { name: failed.name });
+    throw loadError("failed" in answer ? answer.failed : { name: "Error", message: "the holder could not store it" });
   }
 
   #receive(message: Message): void {
@@ -284,8 +274,7 @@ export class Writes {
       if (result!.conflict) return { req, conflict: true };
       return { req, unstorable: result!.error.message };
     } catch (error) {
-      const { name = "Error", message = String(error) } = (error ?? {}) as { name?: string; message?: string };
-      return { req, failed: { name, message } };
+      return { req, failed: storeError(error) };
     }
   }
 

@@ -34,7 +34,18 @@
  * @module
  */
 
-import type { AcquireOptions, Driver, DriverContext, DriverEvent, Lease, ListQuery, TaskRecord, Write, WriteResult } from "../../src/driver.ts";
+import {
+  type AcquireOptions,
+  type Driver,
+  type DriverContext,
+  type DriverEvent,
+  type Lease,
+  type ListQuery,
+  type TaskRecord,
+  type Write,
+  writeId,
+  type WriteResult,
+} from "../../src/driver.ts";
 import { checkStorable } from "../../src/codec.ts";
 import type { DriverError } from "../../src/errors.ts";
 import { EventChannel } from "./_channel.ts";
@@ -165,6 +176,18 @@ export function indexedDBDriver(options: IndexedDBDriverOptions = {}): Driver {
     };
   }
 
+  async function commit(batch: readonly Write[]): Promise<WriteResult[]> {
+    if (batch.length === 0) return [];
+    if (new Set(batch.map(writeId)).size < batch.length) {
+      // The same task twice in one batch (rare): one write after the other, in order.
+      const results: WriteResult[] = [];
+      for (const write of batch) results.push(...(await commit([write])));
+      return results;
+    }
+    const locks = lockManager();
+    return run(`commit ${batch.length} write(s)`, (db) => locks ? router(locks, db).commit(batch) : commitBatch(db, batch, durability));
+  }
+
   async function run<T>(doing: string, fn: (db: Database) => Promise<T>): Promise<T> {
     const db = await database();
     try {
@@ -204,11 +227,7 @@ export function indexedDBDriver(options: IndexedDBDriverOptions = {}): Driver {
       return run("list tasks", (db) => listRecords(db, query));
     },
 
-    commit(batch: readonly Write[]): Promise<WriteResult[]> {
-      if (batch.length === 0) return Promise.resolve([]);
-      const locks = lockManager();
-      return run(`commit ${batch.length} write(s)`, (db) => locks ? router(locks, db).commit(batch) : commitBatch(db, batch, durability));
-    },
+    commit,
 
     acquire(id: string, options: AcquireOptions): Promise<Lease | undefined> {
       const locks = lockManager();
