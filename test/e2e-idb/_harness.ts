@@ -76,3 +76,14 @@ export async function servePage(entry: string, { minify = false } = {}): Promise
     }),
   };
 }
+
+/** Resolves with `fn()`'s first truthy value, polling every 25 ms; throws after `ms`, naming `what`. */
+export async function until<T>(fn: () => Promise<T | undefined | false>, ms: number, what: string): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const value = await fn();
+    if (value) return value;
+    if (Date.now() > end) throw new Error(`Timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}

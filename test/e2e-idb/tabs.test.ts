@@ -4,7 +4,7 @@
  */
 import type { Browser, BrowserContext, Page } from "playwright";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchChromium, type PageServer, servePage } from "./_harness.ts";
+import { launchChromium, type PageServer, servePage, until } from "./_harness.ts";
 
 let server: PageServer;
 let browser: Browser;
@@ -35,16 +35,6 @@ async function open(db: string, tab: string, concurrency?: number): Promise<Page
   await page.goto(`${server.url}?db=${db}&tab=${tab}${concurrency ? `&concurrency=${concurrency}` : ""}`);
   await call(page, "ready");
   return page;
-}
-
-async function until<T>(fn: () => Promise<T | undefined | false>, ms: number, what: string): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const value = await fn();
-    if (value) return value;
-    if (Date.now() > end) throw new Error(`Timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
 }
 
 /** Waits until `page` lists `n` done tasks; returns them as `[id, result]`, sorted. */
