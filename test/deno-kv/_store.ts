@@ -1,20 +1,41 @@
 /** Vitest helpers shared by the deno-kv tests on Node. */
 
 import { afterEach, beforeEach } from "vitest";
-import type { DriverContext } from "../../src/mod.ts";
+import type { Driver, DriverContext } from "../../src/mod.ts";
+import { denoKvDriver, type DenoKvDriverOptions } from "../../drivers/deno-kv/mod.ts";
 import { tempStore } from "./_subject.ts";
 
 /** What tests open drivers with: reports fail the test. */
 export const context: DriverContext = { owner: "me", report: (error: unknown) => { throw error; } };
 
-/** A fresh store file for each test of the file; call the result for its path. */
-export function useStore(): () => string {
+/** The store of the running test, and drivers opened on it. */
+export interface TestStore {
+  /** The store file's path. */
+  readonly path: string;
+  /** Opens a driver on the store for engine `owner`; it is closed after the test, before the store goes. */
+  open(owner: string, options?: Omit<DenoKvDriverOptions, "path" | "kv">): Promise<Driver>;
+}
+
+/** A fresh store file for each test of the file (call in the file's top level). */
+export function useStore(): TestStore {
   let store: Awaited<ReturnType<typeof tempStore>> | undefined;
+  const opened: Driver[] = [];
   beforeEach(async () => {
     store = await tempStore();
   });
   afterEach(async () => {
+    for (const driver of opened.splice(0)) await driver.close?.();
     await store?.cleanup();
   });
-  return () => store!.path;
+  return {
+    get path() {
+      return store!.path;
+    },
+    async open(owner, options = {}) {
+      const driver = denoKvDriver({ ...options, path: store!.path });
+      await driver.open!({ owner, report: context.report });
+      opened.push(driver);
+      return driver;
+    },
+  };
 }

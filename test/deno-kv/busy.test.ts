@@ -4,7 +4,8 @@ import { DriverError, type TaskRecord } from "../../src/mod.ts";
 import { denoKvDriver, type KvLike } from "../../drivers/deno-kv/mod.ts";
 import { context, useStore } from "./_store.ts";
 
-const path = useStore();
+const store = useStore();
+const path = () => store.path;
 const record: TaskRecord = { id: "a", work: "w", status: "pending", state: 1, step: 0, rev: 1, createdAt: 1, updatedAt: 1 };
 
 /** A store whose reads and commits fail `times` times with `message` before they work. */

@@ -1,25 +1,14 @@
 import { openKv } from "@deno/kv";
-import { afterEach, beforeEach, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { createEngine, type WorkFunction } from "../../src/mod.ts";
 import { denoKvDriver, type KvLike } from "../../drivers/deno-kv/mod.ts";
 import type { Driver, DriverEvent } from "../../src/driver.ts";
-import { tempStore } from "./_subject.ts";
+import { useStore } from "./_store.ts";
 
-let store: Awaited<ReturnType<typeof tempStore>>;
-beforeEach(async () => {
-  store = await tempStore();
-});
-afterEach(async () => {
-  await store.cleanup();
-});
+const store = useStore();
 
 /** Two drivers on the store, opened as engines "a" and "b". */
-async function pair(): Promise<[Driver, Driver]> {
-  const drivers = [denoKvDriver({ path: store.path, pollMs: 20 }), denoKvDriver({ path: store.path, pollMs: 20 })] as const;
-  await drivers[0].open!({ owner: "a", report: (error) => { throw error; } });
-  await drivers[1].open!({ owner: "b", report: (error) => { throw error; } });
-  return [...drivers];
-}
+const pair = async (): Promise<[Driver, Driver]> => [await store.open("a", { pollMs: 20 }), await store.open("b", { pollMs: 20 })];
 
 const count: WorkFunction<{ n: number; to: number }, number> = (s, ctx) => (s.n >= s.to ? ctx.done(s.n) : { n: s.n + 1, to: s.to });
 

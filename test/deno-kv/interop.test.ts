@@ -1,10 +1,10 @@
 import { execFile, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createEngine, decode, type Driver, type TaskRecord } from "../../src/mod.ts";
 import { denoKvDriver } from "../../drivers/deno-kv/mod.ts";
 import { count, richState } from "./_fixture.ts";
-import { tempStore } from "./_subject.ts";
+import { useStore } from "./_store.ts";
 
 const script = fileURLToPath(new URL("./_interop.deno.ts", import.meta.url));
 const root = fileURLToPath(new URL("../../", import.meta.url));
@@ -20,22 +20,8 @@ function deno(args: string[], flags = ["--allow-all", "--unstable-kv"]): Promise
   });
 }
 
-let store: Awaited<ReturnType<typeof tempStore>>;
-const open: Driver[] = [];
-beforeEach(async () => {
-  store = await tempStore();
-});
-afterEach(async () => {
-  for (const d of open.splice(0)) await d.close?.();
-  await store.cleanup();
-});
-
-async function nodeDriver(owner = "node"): Promise<Driver> {
-  const d = denoKvDriver({ path: store.path, leaseMs: 1000, renewEveryMs: 300, pollMs: 50 });
-  await d.open?.({ owner, report: (error) => { throw error; } });
-  open.push(d);
-  return d;
-}
+const store = useStore();
+const nodeDriver = (owner = "node"): Promise<Driver> => store.open(owner, { leaseMs: 1000, renewEveryMs: 300, pollMs: 50 });
 
 describe("deno-kv across Deno and Node", () => {
   it("a record written by Deno reads back whole on Node", async () => {

@@ -1,27 +1,12 @@
 import { hostname } from "node:os";
 import { openKv } from "@deno/kv";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createEngine, type Driver, OwnershipLostError, type WorkFunction } from "../../src/mod.ts";
 import { denoKvDriver, type DenoKvDriverOptions, type KvLike } from "../../drivers/deno-kv/mod.ts";
-import { tempStore } from "./_subject.ts";
+import { useStore } from "./_store.ts";
 
-let store: Awaited<ReturnType<typeof tempStore>>;
-const open: Driver[] = [];
-
-beforeEach(async () => {
-  store = await tempStore();
-});
-afterEach(async () => {
-  for (const d of open.splice(0)) await d.close?.();
-  await store.cleanup();
-});
-
-async function driver(owner: string, options: Omit<DenoKvDriverOptions, "path"> = {}): Promise<Driver> {
-  const d = denoKvDriver({ path: store.path, ...options });
-  await d.open?.({ owner, report: (error) => { throw error; } });
-  open.push(d);
-  return d;
-}
+const store = useStore();
+const driver = (owner: string, options: Omit<DenoKvDriverOptions, "path" | "kv"> = {}): Promise<Driver> => store.open(owner, options);
 
 const never = new AbortController().signal;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

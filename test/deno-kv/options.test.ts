@@ -5,7 +5,8 @@ import { denoKvDriver } from "../../drivers/deno-kv/mod.ts";
 import { count } from "./_fixture.ts";
 import { context, useStore } from "./_store.ts";
 
-const path = useStore();
+const store = useStore();
+const path = () => store.path;
 
 function record(id: string): TaskRecord {
   return { id, work: "w", status: "pending", state: { id }, step: 0, rev: 1, createdAt: 1, updatedAt: 1 };
