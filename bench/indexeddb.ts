@@ -16,7 +16,7 @@ const root = new URL("..", import.meta.url).pathname;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const fmt = (x: number) => x.toFixed(0).padStart(7);
 
-async function bundleSize(contents: string): Promise<{ min: number; gzip: number }> {
+async function bundleSize(contents: string): Promise<{ min: number; gzip: number; parts: [string, number][] }> {
   const out = await build({
     stdin: {
       contents,
@@ -29,9 +29,12 @@ async function bundleSize(contents: string): Promise<{ min: number; gzip: number
     target: "es2022",
     minify: true,
     write: false,
+    metafile: true,
   });
   const bytes = out.outputFiles[0]!.contents;
-  return { min: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length };
+  const inputs = Object.values(out.metafile.outputs)[0]!.inputs;
+  const parts = Object.entries(inputs).map(([file, { bytesInOutput }]) => [file, bytesInOutput] as [string, number]);
+  return { min: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length, parts: parts.sort((a, b) => b[1] - a[1]) };
 }
 
 const server = await servePage(`${root}test/e2e-idb/_bench_page.ts`, { minify: true });
@@ -45,7 +48,7 @@ try {
     page.evaluate(([f, a]) => ((globalThis as unknown as { bench: Bench }).bench[f as string]!)(...(a as unknown[])), [fn, args] as const);
 
   const rounds = 5;
-  const steps = 400;
+  const steps = 1000;
   const results: Record<string, number[]> = { raw: [], one: [], oneRelaxed: [], many: [], keyval: [], rawRelaxed: [] };
   await run("raw", 50, "strict"); // warm up
   await run("stater", 1, 50, "strict");
@@ -73,6 +76,7 @@ try {
   const kb = (b: number) => `${(b / 1024).toFixed(2)} KB`;
   console.log(`\ncore + indexeddb driver bundle: ${size.min} B minified, ${size.gzip} B (${kb(size.gzip)}) gzipped   (goal ≤ 6 KB)`);
   console.log(`  of which the core alone (createEngine): ${core.gzip} B (${kb(core.gzip)}); the driver and idb add ${kb(size.gzip - core.gzip)}`);
+  console.log(`  largest parts, minified before gzip: ${size.parts.slice(0, 6).map(([file, b]) => `${file} ${kb(b)}`).join(", ")}`);
 } finally {
   await browser.close();
   await server.close();
