@@ -24,6 +24,8 @@ import { LeaseWaits } from "./_wait.ts";
 import { goneReason, type ProcessInfo, thisProcess } from "../_process.ts";
 
 const utf8 = new TextEncoder();
+/** How long a holder process found alive is taken as alive without looking again, in ms. */
+const ALIVE_FOR_MS = 1000;
 const text = new TextDecoder();
 
 /** A lease as stored. */
@@ -59,6 +61,8 @@ export class Leases {
   readonly #waits: LeaseWaits;
   /** This process, once known (undefined where the platform will not say). */
   readonly #me: Promise<ProcessInfo | undefined> = thisProcess();
+  /** What the last look at a holder process of this host found (a gone process stays gone). */
+  readonly #looked = new Map<string, { gone: boolean; at: number }>();
 
   constructor(
     private readonly kv: KvLike,
@@ -88,8 +92,15 @@ export class Leases {
 
   /** Whether a lease not yet expired belongs to a process of this host that is provably gone. */
   async #gone(holder: LeaseHolder, owner: string, me: ProcessInfo | undefined): Promise<boolean> {
-    if (!me || !holder.process || holder.owner === owner) return false;
-    return (await goneReason(holder.process, me)) !== undefined;
+    if (!me || !holder.process || holder.owner === owner || holder.process.host !== me.host) return false;
+    // One look per holder process a second at most, however many of its leases are waited for.
+    const key = `${holder.process.pid}:${holder.process.start ?? ""}`;
+    const seen = this.#looked.get(key);
+    if (seen && (seen.gone || this.now() - seen.at < ALIVE_FOR_MS)) return seen.gone;
+    const gone = (await goneReason(holder.process, me)) !== undefined;
+    if (this.#looked.size > 1000) this.#looked.clear();
+    this.#looked.set(key, { gone, at: this.now() });
+    return gone;
   }
 
   /** Takes the lease on task `id`; with `wait`, polls (see `_wait.ts`) until it is free or `signal` aborts. */
