@@ -11,7 +11,10 @@ import { chromiumPath } from "./test/e2e-idb/_harness.ts";
 class QuotaFirst extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
     const sorted = await super.sort(files);
-    return [...sorted.filter((f) => f.moduleId.endsWith("quota.test.ts")), ...sorted.filter((f) => !f.moduleId.endsWith("quota.test.ts"))];
+    return [
+      ...sorted.filter((f) => f.moduleId.endsWith("quota.test.ts")),
+      ...sorted.filter((f) => !f.moduleId.endsWith("quota.test.ts")),
+    ];
   }
 }
 
@@ -29,7 +32,13 @@ export default defineConfig({
       provider: playwright({
         launchOptions: {
           executablePath: chromiumPath(), // throws when Chromium is missing: never a quiet skip
-          args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+          args: [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+          ],
         },
       }),
       instances: [{ browser: "chromium" }],

@@ -10,7 +10,10 @@ import { decode, encode } from "../src/codec.ts";
 
 const small = { n: 42, done: false, cursor: "page-7" };
 const upload = {
-  files: Array.from({ length: 50 }, (_, i) => ({ name: `photo-${i}.jpg`, size: 1000 + i, uploaded: i % 3 === 0, tries: 0 })),
+  files: Array.from(
+    { length: 50 },
+    (_, i) => ({ name: `photo-${i}.jpg`, size: 1000 + i, uploaded: i % 3 === 0, tries: 0 }),
+  ),
   startedAt: 1_700_000_000_000,
   errors: [] as string[],
 };
@@ -41,13 +44,29 @@ for (const [name, value] of Object.entries({ small, upload, rich })) {
   const jsonable = name !== "rich";
   const j = jsonable ? JSON.stringify(value) : "";
   const rows: [string, number, number, number | undefined][] = [
-    ["encode", time(() => encode(value)), time(() => devalue.stringify(value)), jsonable ? time(() => JSON.stringify(value)) : undefined],
-    ["decode", time(() => decode(s)), time(() => devalue.parse(d)), jsonable ? time(() => JSON.parse(j)) : undefined],
+    [
+      "encode",
+      time(() => encode(value)),
+      time(() => devalue.stringify(value)),
+      jsonable ? time(() => JSON.stringify(value)) : undefined,
+    ],
+    [
+      "decode",
+      time(() => decode(s)),
+      time(() => devalue.parse(d)),
+      jsonable ? time(() => JSON.parse(j)) : undefined,
+    ],
   ];
   for (const [op, a, b, c] of rows) {
     console.log(
-      `${name.padEnd(12)} ${op.padEnd(8)} ${a.toFixed(2).padStart(9)} ${b.toFixed(2).padStart(12)} ${(c?.toFixed(2) ?? "-").padStart(9)}   ${(a / b).toFixed(2)}×`,
+      `${name.padEnd(12)} ${op.padEnd(8)} ${a.toFixed(2).padStart(9)} ${
+        b.toFixed(2).padStart(12)
+      } ${(c?.toFixed(2) ?? "-").padStart(9)}   ${(a / b).toFixed(2)}×`,
     );
   }
-  console.log(`${name.padEnd(12)} bytes    ${String(s.length).padStart(9)} ${String(d.length).padStart(12)} ${String(j.length || "-").padStart(9)}`);
+  console.log(
+    `${name.padEnd(12)} bytes    ${String(s.length).padStart(9)} ${String(d.length).padStart(12)} ${
+      String(j.length || "-").padStart(9)
+    }`,
+  );
 }

@@ -12,7 +12,8 @@ import { join } from "node:path";
 import { createEngine, type WorkFunction } from "../src/mod.ts";
 import { denoKvDriver, type KvLike } from "../drivers/deno-kv/mod.ts";
 
-const args: string[] = (globalThis as { Deno?: { args: string[] } }).Deno?.args ?? (await import("node:process")).argv.slice(2);
+const args: string[] = (globalThis as { Deno?: { args: string[] } }).Deno?.args ??
+  (await import("node:process")).argv.slice(2);
 const STEPS = Number(args[0] ?? 2000);
 const TASKS = 100;
 
@@ -40,7 +41,10 @@ function raw(steps: number): Promise<number> {
     let stamp: string | null = null;
     const t0 = performance.now();
     for (let n = 0; n < steps; n++) {
-      const r = await kv.atomic().check({ key: ["k"], versionstamp: stamp }).set(["k"], text.encode(JSON.stringify({ n }))).commit();
+      const r = await kv.atomic().check({ key: ["k"], versionstamp: stamp }).set(
+        ["k"],
+        text.encode(JSON.stringify({ n })),
+      ).commit();
       stamp = r.versionstamp ?? null;
     }
     const ms = performance.now() - t0;
@@ -50,14 +54,22 @@ function raw(steps: number): Promise<number> {
 }
 
 type S = { n: number; to: number };
-const count: WorkFunction<S, number> = (s, ctx) => (s.n >= s.to ? ctx.done(s.n) : { n: s.n + 1, to: s.to });
+const count: WorkFunction<S, number> = (
+  s,
+  ctx,
+) => (s.n >= s.to ? ctx.done(s.n) : { n: s.n + 1, to: s.to });
 
 /** `tasks` tasks of `steps / tasks` steps each through one engine. */
 function engine(tasks: number, steps: number): Promise<number> {
   return withStore(async (path) => {
     const e = await createEngine({ driver: denoKvDriver({ path }), work: { count } });
     const t0 = performance.now();
-    const all = await Promise.all(Array.from({ length: tasks }, (_, i) => e.create("count", { n: 0, to: steps / tasks - 1 }, { id: `t${i}` })));
+    const all = await Promise.all(
+      Array.from(
+        { length: tasks },
+        (_, i) => e.create("count", { n: 0, to: steps / tasks - 1 }, { id: `t${i}` }),
+      ),
+    );
     await Promise.all(all.map((t) => t.result()));
     const ms = performance.now() - t0;
     await e.close();
@@ -73,5 +85,13 @@ const manyMs = await engine(TASKS, STEPS);
 const rate = (ms: number) => Math.round((STEPS * 1000) / ms);
 console.log(`steps per run:                          ${STEPS}`);
 console.log(`raw checked atomic write per step:      ${rate(rawMs)} steps/s`);
-console.log(`engine, one task:                       ${rate(oneMs)} steps/s (${(rawMs / oneMs).toFixed(2)}× raw)`);
-console.log(`engine, ${TASKS} tasks (group commit):     ${rate(manyMs)} steps/s (${(rawMs / manyMs).toFixed(2)}× raw, ${(oneMs / manyMs).toFixed(2)}× one task)`);
+console.log(
+  `engine, one task:                       ${rate(oneMs)} steps/s (${
+    (rawMs / oneMs).toFixed(2)
+  }× raw)`,
+);
+console.log(
+  `engine, ${TASKS} tasks (group commit):     ${rate(manyMs)} steps/s (${
+    (rawMs / manyMs).toFixed(2)
+  }× raw, ${(oneMs / manyMs).toFixed(2)}× one task)`,
+);

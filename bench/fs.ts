@@ -29,13 +29,22 @@ let dirs = 0;
 const freshDir = () => join(root, `store-${dirs++}`);
 
 type S = { n: number; to: number };
-const tiny: WorkFunction<S, number> = (s, ctx) => (s.n >= s.to ? ctx.done(s.n) : { n: s.n + 1, to: s.to });
+const tiny: WorkFunction<S, number> = (
+  s,
+  ctx,
+) => (s.n >= s.to ? ctx.done(s.n) : { n: s.n + 1, to: s.to });
 
 /** The bytes one tiny step appends to the journal. */
 function stepBytes(): number {
   const record: TaskRecord = {
-    id: "00000000-0000-4000-8000-000000000000", work: "tiny", status: "running", state: { n: 12345, to: 99999 },
-    step: 12345, rev: 12346, createdAt: Date.now(), updatedAt: Date.now(),
+    id: "00000000-0000-4000-8000-000000000000",
+    work: "tiny",
+    status: "running",
+    state: { n: 12345, to: 99999 },
+    step: 12345,
+    rev: 12346,
+    createdAt: Date.now(),
+    updatedAt: Date.now(),
   };
   return linesFrame([putLine(record).line]).length;
 }
@@ -56,10 +65,22 @@ function rawRate(size: number): number {
   return rate;
 }
 
-async function staterRate(tasks: number, stepsEach: number, durability: "strict" | "relaxed" = "strict"): Promise<number> {
-  const engine = await createEngine({ driver: fsDriver({ dir: freshDir(), durability }), work: { tiny } });
+async function staterRate(
+  tasks: number,
+  stepsEach: number,
+  durability: "strict" | "relaxed" = "strict",
+): Promise<number> {
+  const engine = await createEngine({
+    driver: fsDriver({ dir: freshDir(), durability }),
+    work: { tiny },
+  });
   const t0 = performance.now();
-  const created = await Promise.all(Array.from({ length: tasks }, (_, i) => engine.create("tiny", { n: 0, to: stepsEach }, { id: `t${i}` })));
+  const created = await Promise.all(
+    Array.from(
+      { length: tasks },
+      (_, i) => engine.create("tiny", { n: 0, to: stepsEach }, { id: `t${i}` }),
+    ),
+  );
   const results = await Promise.all(created.map((t) => t.result()));
   const seconds = (performance.now() - t0) / 1000;
   if (results.some((r) => r !== stepsEach)) throw new Error("a task returned a wrong result");
@@ -101,7 +122,17 @@ async function doneStore(count: number): Promise<string> {
     await driver.commit(Array.from({ length: Math.min(1000, count - i) }, (_, k) => ({
       type: "put" as const,
       expectRev: 0,
-      record: { id: `done-${i + k}`, work: "tiny", status: "done" as const, state: { n: 10, to: 10 }, step: 11, rev: 1, result: 10, createdAt: now, updatedAt: now },
+      record: {
+        id: `done-${i + k}`,
+        work: "tiny",
+        status: "done" as const,
+        state: { n: 10, to: 10 },
+        step: 11,
+        rev: 1,
+        result: 10,
+        createdAt: now,
+        updatedAt: now,
+      },
     })));
   }
   await driver.close?.();
@@ -114,8 +145,19 @@ try {
   // paired ratios is reported (with the medians of the rates).
   const size = stepBytes();
   await staterRate(1, 200); // warm up
-  const rounds = { raw: [] as number[], one: [] as number[], many: [] as number[], relaxed: [] as number[], atomic: [] as number[] };
-  const ratios = { one: [] as number[], many: [] as number[], relaxed: [] as number[], atomicVsOne: [] as number[] };
+  const rounds = {
+    raw: [] as number[],
+    one: [] as number[],
+    many: [] as number[],
+    relaxed: [] as number[],
+    atomic: [] as number[],
+  };
+  const ratios = {
+    one: [] as number[],
+    many: [] as number[],
+    relaxed: [] as number[],
+    atomicVsOne: [] as number[],
+  };
   for (let round = 0; round < ROUNDS; round++) {
     const raw = rawRate(size);
     const steps = Math.max(100, Math.round(raw * SECONDS));
@@ -137,20 +179,42 @@ try {
   const m = median;
   console.log(`record size:                         ${size} bytes; ${ROUNDS} rounds, medians`);
   console.log(`raw writeSync + fdatasyncSync:       ${m(rounds.raw).toFixed(0)} records/s`);
-  console.log(`stater, 1 task, strict:              ${m(rounds.one).toFixed(0)} steps/s  = ${m(ratios.one).toFixed(2)}× raw (goal ≥ 0.8×)`);
-  console.log(`stater, 64 tasks, strict, aggregate: ${m(rounds.many).toFixed(0)} steps/s  = ${m(ratios.many).toFixed(2)}× raw (goal ≥ 10×)`);
-  console.log(`stater, 1 task, relaxed:             ${m(rounds.relaxed).toFixed(0)} steps/s  = ${m(ratios.relaxed).toFixed(2)}× raw`);
-  console.log(`write-file-atomic per step:          ${m(rounds.atomic).toFixed(0)} steps/s; stater 1 task strict is ${m(ratios.atomicVsOne).toFixed(2)}× faster (goal ≥ 2×)`);
+  console.log(
+    `stater, 1 task, strict:              ${m(rounds.one).toFixed(0)} steps/s  = ${
+      m(ratios.one).toFixed(2)
+    }× raw (goal ≥ 0.8×)`,
+  );
+  console.log(
+    `stater, 64 tasks, strict, aggregate: ${m(rounds.many).toFixed(0)} steps/s  = ${
+      m(ratios.many).toFixed(2)
+    }× raw (goal ≥ 10×)`,
+  );
+  console.log(
+    `stater, 1 task, relaxed:             ${m(rounds.relaxed).toFixed(0)} steps/s  = ${
+      m(ratios.relaxed).toFixed(2)
+    }× raw`,
+  );
+  console.log(
+    `write-file-atomic per step:          ${
+      m(rounds.atomic).toFixed(0)
+    } steps/s; stater 1 task strict is ${m(ratios.atomicVsOne).toFixed(2)}× faster (goal ≥ 2×)`,
+  );
   const empty = freshDir();
   await openMs(empty, 3);
   const t0 = performance.now();
   const full = await doneStore(100_000);
-  console.log(`built a store of 100,000 done tasks in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  console.log(
+    `built a store of 100,000 done tasks in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+  );
   await openMs(full, 3);
   const emptyMs = await openMs(empty);
   const fullMs = await openMs(full);
   console.log(`open + list running, empty store:    ${emptyMs.toFixed(2)} ms (median)`);
-  console.log(`open + list running, 100,000 done:   ${fullMs.toFixed(2)} ms (median) = ${(fullMs / emptyMs).toFixed(2)}× empty (goal ≤ 2×)`);
+  console.log(
+    `open + list running, 100,000 done:   ${fullMs.toFixed(2)} ms (median) = ${
+      (fullMs / emptyMs).toFixed(2)
+    }× empty (goal ≤ 2×)`,
+  );
 } finally {
   await rm(root, { recursive: true, force: true });
 }

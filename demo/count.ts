@@ -17,7 +17,9 @@ const engine = await createEngine({
     count: async (state: { n: number; to: number }, ctx) => {
       await new Promise((resolve) => setTimeout(resolve, 10)); // the "work" of one step
       ctx.progress(state.n, state.to);
-      return state.n >= state.to ? ctx.done({ counted: state.n }) : { n: state.n + 1, to: state.to };
+      return state.n >= state.to
+        ? ctx.done({ counted: state.n })
+        : { n: state.n + 1, to: state.to };
     },
   },
 });
@@ -29,7 +31,9 @@ task.on("progress", (e) => {
 });
 
 const result = await task.result();
-console.log(`count-1 done: ${JSON.stringify(result)} in ${task.step} committed steps (store: ${dir})`);
+console.log(
+  `count-1 done: ${JSON.stringify(result)} in ${task.step} committed steps (store: ${dir})`,
+);
 // Start over on the next run.
 await task.remove();
 await engine.close();

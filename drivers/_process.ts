@@ -28,11 +28,15 @@ export interface ProcessInfo {
   start?: string;
 }
 
-type Descriptor = { name: "sys"; kind: "hostname" } | { name: "read"; path: string } | { name: "run" };
+type Descriptor = { name: "sys"; kind: "hostname" } | { name: "read"; path: string } | {
+  name: "run";
+};
 
 /** On Deno, whether the process may do what `descriptor` names without a prompt; elsewhere true. */
 function granted(descriptor: Descriptor): boolean {
-  const deno = (globalThis as { Deno?: { permissions?: { querySync?(d: Descriptor): { state: string } } } }).Deno;
+  const deno =
+    (globalThis as { Deno?: { permissions?: { querySync?(d: Descriptor): { state: string } } } })
+      .Deno;
   if (!deno) return true;
   try {
     return deno.permissions?.querySync?.(descriptor).state === "granted";
@@ -81,7 +85,9 @@ export async function thisProcess(): Promise<ProcessInfo | undefined> {
   if (!granted({ name: "sys", kind: "hostname" })) return undefined;
   try {
     const info: ProcessInfo = { pid: process.pid, host: hostname() };
-    if (typeof info.pid !== "number" || typeof info.host !== "string" || info.host === "") return undefined;
+    if (typeof info.pid !== "number" || typeof info.host !== "string" || info.host === "") {
+      return undefined;
+    }
     const boot = await procText("/proc/sys/kernel/random/boot_id");
     const start = (await statOf("self"))?.start;
     if (boot) info.boot = boot;
@@ -98,18 +104,29 @@ export async function thisProcess(): Promise<ProcessInfo | undefined> {
  * unless its start time says the id was reused, and the caller decides the
  * rest.
  */
-export async function goneReason(holder: Partial<ProcessInfo>, me: ProcessInfo): Promise<string | undefined> {
+export async function goneReason(
+  holder: Partial<ProcessInfo>,
+  me: ProcessInfo,
+): Promise<string | undefined> {
   if (!me.host || holder.host !== me.host || typeof holder.pid !== "number") return undefined;
-  if (holder.boot && me.boot && holder.boot !== me.boot) return `this machine restarted since process ${holder.pid} took it`;
+  if (holder.boot && me.boot && holder.boot !== me.boot) {
+    return `this machine restarted since process ${holder.pid} took it`;
+  }
   if (holder.pid === me.pid) {
-    return holder.start && me.start && holder.start !== me.start ? `process ${holder.pid} is gone (its id was reused)` : undefined;
+    return holder.start && me.start && holder.start !== me.start
+      ? `process ${holder.pid} is gone (its id was reused)`
+      : undefined;
   }
   const alive = probe(holder.pid);
   if (alive === false) return `process ${holder.pid} is gone`;
   const stat = await statOf(holder.pid);
   // Not allowed to signal (Deno without --allow-run): /proc tells, where this process's own entry is readable.
   if (alive === undefined && me.start && stat === undefined) return `process ${holder.pid} is gone`;
-  if (stat?.state === "Z") return `process ${holder.pid} is gone (it exited, its parent has not reaped it yet)`;
-  if (stat && holder.start && stat.start !== holder.start) return `process ${holder.pid} is gone (its id now belongs to another process)`;
+  if (stat?.state === "Z") {
+    return `process ${holder.pid} is gone (it exited, its parent has not reaped it yet)`;
+  }
+  if (stat && holder.start && stat.start !== holder.start) {
+    return `process ${holder.pid} is gone (its id now belongs to another process)`;
+  }
   return undefined;
 }

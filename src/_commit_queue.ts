@@ -64,7 +64,9 @@ export class CommitQueue {
         for (let i = 0; i < batch.length; i++) {
           const result = results[i];
           if (result) batch[i]!.resolve(result);
-          else batch[i]!.reject(new TypeError(`Driver "${this.driver.name}" returned no result for write ${i}`));
+          else {batch[i]!.reject(
+              new TypeError(`Driver "${this.driver.name}" returned no result for write ${i}`),
+            );}
         }
       } catch (error) {
         for (const p of batch) p.reject(error);

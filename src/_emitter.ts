@@ -5,7 +5,9 @@ export class Emitter<Events extends object> {
   constructor(private readonly onListenerError: (error: unknown, type: keyof Events) => void) {}
 
   on<K extends keyof Events>(type: K, listener: (event: Events[K]) => void): () => void {
-    if (typeof listener !== "function") throw new TypeError(`The listener for "${String(type)}" must be a function`);
+    if (typeof listener !== "function") {
+      throw new TypeError(`The listener for "${String(type)}" must be a function`);
+    }
     let set = this.#listeners.get(type);
     if (!set) this.#listeners.set(type, set = new Set());
     // Wrap so that adding one function twice gives two independent subscriptions.

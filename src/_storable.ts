@@ -7,7 +7,6 @@
 
 import { StateNotStorableError } from "./errors.ts";
 
-
 export const hasOwn = Object.prototype.hasOwnProperty;
 const toStringTag = Object.prototype.toString;
 
@@ -31,7 +30,10 @@ export function kindOf(value: object): string {
   if (value instanceof ArrayBuffer) return "ArrayBuffer";
   if (isPlainObject(value)) return "Object";
   const tag = toStringTag.call(value).slice(8, -1);
-  if (tag === "Date" || tag === "Map" || tag === "Set" || tag === "Uint8Array" || tag === "ArrayBuffer") return tag;
+  if (
+    tag === "Date" || tag === "Map" || tag === "Set" || tag === "Uint8Array" ||
+    tag === "ArrayBuffer"
+  ) return tag;
   return "";
 }
 
@@ -40,7 +42,8 @@ function describe(value: unknown): string {
   if (typeof value === "symbol") return `a symbol (${String(value.description ?? "")})`;
   if (ArrayBuffer.isView(value)) return `a ${value.constructor.name} (copy it into a Uint8Array)`;
   if (typeof value === "object" && value !== null) {
-    const name = (Object.getPrototypeOf(value) as { constructor?: { name?: string } } | null)?.constructor?.name;
+    const name = (Object.getPrototypeOf(value) as { constructor?: { name?: string } } | null)
+      ?.constructor?.name;
     return `an instance of ${name || "a class"} (store its plain data instead)`;
   }
   return `a ${typeof value}`;
@@ -65,11 +68,16 @@ export class Walker {
   constructor(readonly root: string, readonly allow?: AllowValue) {}
 
   fail(value: unknown, reason?: string): never {
-    throw new StateNotStorableError(formatPath(this.root, this.keys), reason ?? `it is ${describe(value)}`);
+    throw new StateNotStorableError(
+      formatPath(this.root, this.keys),
+      reason ?? `it is ${describe(value)}`,
+    );
   }
 
   enter(value: object): void {
-    if (this.open.has(value)) this.fail(value, "it refers to itself (a cycle); store ids instead of references");
+    if (this.open.has(value)) {
+      this.fail(value, "it refers to itself (a cycle); store ids instead of references");
+    }
     this.open.add(value);
   }
 
@@ -169,7 +177,12 @@ export class Walker {
 /** Defines `key` as plain data, even when it is `__proto__`. */
 export function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
   if (key === "__proto__") {
-    Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+    Object.defineProperty(target, key, {
+      value,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   } else target[key] = value;
 }
 
@@ -189,7 +202,9 @@ function quickCheck(value: unknown, depth: number): boolean {
   const proto = Object.getPrototypeOf(value);
   if (proto !== Object.prototype && proto !== null) return false;
   for (const key in value) {
-    if (hasOwn.call(value, key) && !quickCheck((value as Record<string, unknown>)[key], depth + 1)) return false;
+    if (
+      hasOwn.call(value, key) && !quickCheck((value as Record<string, unknown>)[key], depth + 1)
+    ) return false;
   }
   return Object.getOwnPropertySymbols(value).length === 0;
 }

@@ -14,7 +14,9 @@ export function randomId(): string {
   if (c?.randomUUID) return c.randomUUID();
   let id = "";
   for (let i = 0; i < 32; i++) id += Math.floor(Math.random() * 16).toString(16);
-  return `${id.slice(0, 8)}-${id.slice(8, 12)}-4${id.slice(13, 16)}-a${id.slice(17, 20)}-${id.slice(20)}`;
+  return `${id.slice(0, 8)}-${id.slice(8, 12)}-4${id.slice(13, 16)}-a${id.slice(17, 20)}-${
+    id.slice(20)
+  }`;
 }
 
 export function isThenable(value: unknown): value is PromiseLike<unknown> {
@@ -23,7 +25,10 @@ export function isThenable(value: unknown): value is PromiseLike<unknown> {
 }
 
 /** Settles like `promise`, or with `undefined` as soon as `signal` aborts. */
-export function untilAborted<T>(promise: PromiseLike<T>, signal: AbortSignal): Promise<T | undefined> {
+export function untilAborted<T>(
+  promise: PromiseLike<T>,
+  signal: AbortSignal,
+): Promise<T | undefined> {
   if (signal.aborted) {
     Promise.resolve(promise).catch(() => {});
     return Promise.resolve(undefined);
@@ -47,7 +52,9 @@ export function untilAborted<T>(promise: PromiseLike<T>, signal: AbortSignal): P
 /** Turns anything thrown into an `Error`. */
 export function toError(value: unknown): Error {
   if (value instanceof Error) return value;
-  const error = new Error(typeof value === "string" ? value : `Non-error thrown: ${safeString(value)}`);
+  const error = new Error(
+    typeof value === "string" ? value : `Non-error thrown: ${safeString(value)}`,
+  );
   return error;
 }
 

@@ -25,7 +25,15 @@
  * @module
  */
 
-import { type AllowValue, checkStorable, cloneStorable, hasOwn, kindOf, setOwn, Walker } from "./_storable.ts";
+import {
+  type AllowValue,
+  checkStorable,
+  cloneStorable,
+  hasOwn,
+  kindOf,
+  setOwn,
+  Walker,
+} from "./_storable.ts";
 
 export { type AllowValue, checkStorable, cloneStorable };
 
@@ -221,7 +229,9 @@ export function fromJSONValue(json: unknown): unknown {
  * the path of what cannot be stored (`root` names the value itself).
  */
 export function encode(value: unknown, root = "state"): string {
-  if (typeof value === "string" || typeof value === "boolean" || value === null) return JSON.stringify(value);
+  if (typeof value === "string" || typeof value === "boolean" || value === null) {
+    return JSON.stringify(value);
+  }
   return JSON.stringify(toJSONValue(value, root).json);
 }
 

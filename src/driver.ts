@@ -26,7 +26,14 @@ import type { LockHolder } from "./errors.ts";
 export type TaskStatus = "pending" | "running" | "paused" | "done" | "failed" | "canceled";
 
 /** Every status, in life order. */
-export const TASK_STATUSES: readonly TaskStatus[] = ["pending", "running", "paused", "done", "failed", "canceled"];
+export const TASK_STATUSES: readonly TaskStatus[] = [
+  "pending",
+  "running",
+  "paused",
+  "done",
+  "failed",
+  "canceled",
+];
 
 /** Statuses after which a task never steps again (unless `retry()` revives a failed one). */
 export const FINISHED_STATUSES: readonly TaskStatus[] = ["done", "failed", "canceled"];

@@ -6,10 +6,15 @@
 
 import type { Driver, DriverEvent, Lease, TaskRecord, TaskStatus } from "./driver.ts";
 import { TASK_STATUSES } from "./driver.ts";
-import { EngineClosedError, StateNotStorableError, TaskExistsError, UnknownWorkError } from "./errors.ts";
+import {
+  EngineClosedError,
+  StateNotStorableError,
+  TaskExistsError,
+  UnknownWorkError,
+} from "./errors.ts";
 import { CommitQueue } from "./_commit_queue.ts";
 import { Emitter } from "./_emitter.ts";
-import { EVENT_TYPES, type EngineEvents } from "./events.ts";
+import { type EngineEvents, EVENT_TYPES } from "./events.ts";
 import { type EngineCore, type Task, TaskImpl } from "./task.ts";
 import type {
   Clock,
@@ -62,13 +67,26 @@ export interface Engine<W extends WorkMap = WorkMap> extends AsyncDisposable {
   close(options?: CloseOptions): Promise<void>;
 }
 
-const asyncDispose: typeof Symbol.asyncDispose = Symbol.asyncDispose ?? Symbol.for("Symbol.asyncDispose");
+const asyncDispose: typeof Symbol.asyncDispose = Symbol.asyncDispose ??
+  Symbol.for("Symbol.asyncDispose");
 
-function positive(name: string, value: unknown, fallback: number, { integer = false, zero = false } = {}): number {
+function positive(
+  name: string,
+  value: unknown,
+  fallback: number,
+  { integer = false, zero = false } = {},
+): number {
   if (value === undefined) return fallback;
-  if (typeof value !== "number" || Number.isNaN(value)) throw new TypeError(`${name} must be a number, got ${typeof value}`);
-  if (value < 0 || (!zero && value === 0) || (integer && value !== Infinity && !Number.isInteger(value))) {
-    throw new RangeError(`${name} must be a ${integer ? "whole " : ""}number ${zero ? "≥ 0" : "> 0"}, got ${value}`);
+  if (typeof value !== "number" || Number.isNaN(value)) {
+    throw new TypeError(`${name} must be a number, got ${typeof value}`);
+  }
+  if (
+    value < 0 || (!zero && value === 0) ||
+    (integer && value !== Infinity && !Number.isInteger(value))
+  ) {
+    throw new RangeError(
+      `${name} must be a ${integer ? "whole " : ""}number ${zero ? "≥ 0" : "> 0"}, got ${value}`,
+    );
   }
   return value;
 }
@@ -123,12 +141,21 @@ class EngineImpl implements Engine, EngineCore {
     this.#concurrency = positive("concurrency", options.concurrency, Infinity, { integer: true });
     const retry = options.retry ?? {};
     this.maxAttempts = positive("retry.maxAttempts", retry.maxAttempts, 3, { integer: true });
-    this.#initialDelay = positive("retry.initialDelayMs", retry.initialDelayMs, 100, { zero: true });
+    this.#initialDelay = positive("retry.initialDelayMs", retry.initialDelayMs, 100, {
+      zero: true,
+    });
     this.#maxDelay = positive("retry.maxDelayMs", retry.maxDelayMs, 30_000, { zero: true });
     this.#factor = positive("retry.factor", retry.factor, 2);
     const checkpoint = options.checkpoint ?? {};
-    this.#everyMs = checkpoint.everyMs === undefined ? undefined : positive("checkpoint.everyMs", checkpoint.everyMs, 0, { zero: true });
-    this.#everySteps = positive("checkpoint.everySteps", checkpoint.everySteps, this.#everyMs === undefined ? 1 : Infinity, { integer: true });
+    this.#everyMs = checkpoint.everyMs === undefined
+      ? undefined
+      : positive("checkpoint.everyMs", checkpoint.everyMs, 0, { zero: true });
+    this.#everySteps = positive(
+      "checkpoint.everySteps",
+      checkpoint.everySteps,
+      this.#everyMs === undefined ? 1 : Infinity,
+      { integer: true },
+    );
     this.#closeTimeoutMs = positive("closeTimeoutMs", options.closeTimeoutMs, 1000, { zero: true });
     this.queue = new CommitQueue(this.driver);
     this.#emitter = new Emitter((error, type) => this.#listenerFailed(error, type));
@@ -146,7 +173,8 @@ class EngineImpl implements Engine, EngineCore {
   }
 
   checkpointDue(steps: number, lastCommitAt: number): boolean {
-    return steps >= this.#everySteps || (this.#everyMs !== undefined && this.clock.now() - lastCommitAt >= this.#everyMs);
+    return steps >= this.#everySteps ||
+      (this.#everyMs !== undefined && this.clock.now() - lastCommitAt >= this.#everyMs);
   }
 
   get slotFree(): boolean {
@@ -206,10 +234,19 @@ class EngineImpl implements Engine, EngineCore {
     if (task) this.#perTask.get(task)?.emit(type, event);
   }
 
-  listen<K extends keyof EngineEvents>(task: TaskImpl, type: K, listener: (event: EngineEvents[K]) => void): () => void {
+  listen<K extends keyof EngineEvents>(
+    task: TaskImpl,
+    type: K,
+    listener: (event: EngineEvents[K]) => void,
+  ): () => void {
     this.#checkType(type);
     let emitter = this.#perTask.get(task);
-    if (!emitter) this.#perTask.set(task, emitter = new Emitter((error, t) => this.#listenerFailed(error, t)));
+    if (!emitter) {
+      this.#perTask.set(
+        task,
+        emitter = new Emitter((error, t) => this.#listenerFailed(error, t)),
+      );
+    }
     return emitter.on(type, listener);
   }
 
@@ -226,7 +263,9 @@ class EngineImpl implements Engine, EngineCore {
     if (lease) this.#leases.set(task, lease);
     else this.#leases.delete(task);
     const every = this.driver.renewEveryMs;
-    if (every && this.#leases.size > 0 && this.#renewTimer === undefined) this.#scheduleRenew(every);
+    if (every && this.#leases.size > 0 && this.#renewTimer === undefined) {
+      this.#scheduleRenew(every);
+    }
   }
 
   #scheduleRenew(every: number): void {
@@ -248,7 +287,9 @@ class EngineImpl implements Engine, EngineCore {
 
   #checkType(type: unknown): void {
     if (!EVENT_TYPES.includes(type as keyof EngineEvents)) {
-      throw new TypeError(`Unknown event type ${JSON.stringify(type)}: use one of ${EVENT_TYPES.join(", ")}`);
+      throw new TypeError(
+        `Unknown event type ${JSON.stringify(type)}: use one of ${EVENT_TYPES.join(", ")}`,
+      );
     }
   }
 
@@ -355,7 +396,10 @@ class EngineImpl implements Engine, EngineCore {
     };
     if (task) deliver(task);
     else {
-      this.driver.get(event.id).then((record) => record && deliver(this.#materialize(record)), (error) => this.report(error));
+      this.driver.get(event.id).then(
+        (record) => record && deliver(this.#materialize(record)),
+        (error) => this.report(error),
+      );
     }
   }
 
@@ -365,17 +409,28 @@ class EngineImpl implements Engine, EngineCore {
     if (this.closing) throw new EngineClosedError(what);
   }
 
-  async create(work: string, state: unknown, options: CreateOptions = {}): Promise<Task<any, any>> {
+  async create(work: string, state: unknown, options: CreateOptions = {}): Promise<Task> {
     this.#assertOpen("engine.create()");
-    if (typeof work !== "string") throw new TypeError(`create(work, state) needs a work name string, got ${typeof work}`);
+    if (typeof work !== "string") {
+      throw new TypeError(`create(work, state) needs a work name string, got ${typeof work}`);
+    }
     if (!this.workFn(work)) throw new UnknownWorkError([work]);
-    if (typeof options !== "object" || options === null) throw new TypeError("create()'s options must be an object");
+    if (typeof options !== "object" || options === null) {
+      throw new TypeError("create()'s options must be an object");
+    }
     const id = options.id ?? this.#createId();
-    if (typeof id !== "string" || id === "") throw new TypeError(`A task id must be a non-empty string, got ${JSON.stringify(id)}`);
+    if (typeof id !== "string" || id === "") {
+      throw new TypeError(`A task id must be a non-empty string, got ${JSON.stringify(id)}`);
+    }
     const start = options.start ?? true;
-    if (typeof start !== "boolean") throw new TypeError(`create()'s start option must be a boolean, got ${typeof start}`);
+    if (typeof start !== "boolean") {
+      throw new TypeError(`create()'s start option must be a boolean, got ${typeof start}`);
+    }
     if (state === undefined) {
-      throw new StateNotStorableError("state", "it is undefined; give the task an initial state (null or {} for none)");
+      throw new StateNotStorableError(
+        "state",
+        "it is undefined; give the task an initial state (null or {} for none)",
+      );
     }
     this.driver.check?.(state, "state");
 
@@ -405,7 +460,16 @@ class EngineImpl implements Engine, EngineCore {
   async #insert(id: string, work: string, state: unknown): Promise<TaskImpl> {
     for (;;) {
       const now = this.clock.now();
-      const record: TaskRecord = { id, work, status: "pending", state, step: 0, rev: 1, createdAt: now, updatedAt: now };
+      const record: TaskRecord = {
+        id,
+        work,
+        status: "pending",
+        state,
+        step: 0,
+        rev: 1,
+        createdAt: now,
+        updatedAt: now,
+      };
       const result = await this.queue.commit({ type: "put", record, expectRev: 0 });
       if (result.ok) {
         const task = new TaskImpl(this, record);
@@ -432,11 +496,21 @@ class EngineImpl implements Engine, EngineCore {
 
   async list(filter: ListFilter = {}): Promise<TaskInfo[]> {
     this.#assertOpen("engine.list()");
-    const status = filter.status === undefined ? undefined : typeof filter.status === "string" ? [filter.status] : [...filter.status];
+    const status = filter.status === undefined
+      ? undefined
+      : typeof filter.status === "string"
+      ? [filter.status]
+      : [...filter.status];
     for (const s of status ?? []) {
-      if (!TASK_STATUSES.includes(s)) throw new TypeError(`Unknown status ${JSON.stringify(s)}: use one of ${TASK_STATUSES.join(", ")}`);
+      if (!TASK_STATUSES.includes(s)) {
+        throw new TypeError(
+          `Unknown status ${JSON.stringify(s)}: use one of ${TASK_STATUSES.join(", ")}`,
+        );
+      }
     }
-    if (filter.work !== undefined && typeof filter.work !== "string") throw new TypeError("list()'s work filter must be a string");
+    if (filter.work !== undefined && typeof filter.work !== "string") {
+      throw new TypeError("list()'s work filter must be a string");
+    }
     const records = await this.driver.list({ status, work: filter.work });
     // Oldest first, whatever order the driver keeps.
     records.sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
@@ -447,7 +521,10 @@ class EngineImpl implements Engine, EngineCore {
     });
   }
 
-  on<K extends keyof EngineEvents>(type: K, listener: (event: EngineEvents[K]) => void): () => void {
+  on<K extends keyof EngineEvents>(
+    type: K,
+    listener: (event: EngineEvents[K]) => void,
+  ): () => void {
     this.#checkType(type);
     return this.#emitter.on(type, listener);
   }
@@ -469,7 +546,9 @@ class EngineImpl implements Engine, EngineCore {
   }
 
   close(options: CloseOptions = {}): Promise<void> {
-    this.#closed ??= this.#close(positive("timeoutMs", options.timeoutMs, this.#closeTimeoutMs, { zero: true }));
+    this.#closed ??= this.#close(
+      positive("timeoutMs", options.timeoutMs, this.#closeTimeoutMs, { zero: true }),
+    );
     return this.#closed;
   }
 
@@ -546,15 +625,26 @@ export function infoOf(record: TaskRecord): TaskInfo {
  * await engine.close();
  * ```
  */
-export async function createEngine<W extends WorkMap>(options: EngineOptions<W>): Promise<Engine<W>> {
-  if (typeof options !== "object" || options === null) throw new TypeError("createEngine(options) needs an options object");
+export async function createEngine<W extends WorkMap>(
+  options: EngineOptions<W>,
+): Promise<Engine<W>> {
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError("createEngine(options) needs an options object");
+  }
   const { driver, work } = options;
-  if (typeof driver !== "object" || driver === null || typeof driver.commit !== "function" || typeof driver.get !== "function" || typeof driver.list !== "function") {
+  if (
+    typeof driver !== "object" || driver === null || typeof driver.commit !== "function" ||
+    typeof driver.get !== "function" || typeof driver.list !== "function"
+  ) {
     throw new TypeError("createEngine needs a driver, such as memoryDriver() or fsDriver({ dir })");
   }
-  if (typeof work !== "object" || work === null) throw new TypeError("createEngine needs a work map: { [name]: (state, ctx) => nextState }");
+  if (typeof work !== "object" || work === null) {
+    throw new TypeError("createEngine needs a work map: { [name]: (state, ctx) => nextState }");
+  }
   for (const [name, fn] of Object.entries(work)) {
-    if (typeof fn !== "function") throw new TypeError(`work.${name} must be a function, got ${typeof fn}`);
+    if (typeof fn !== "function") {
+      throw new TypeError(`work.${name} must be a function, got ${typeof fn}`);
+    }
   }
   const engine = new EngineImpl(options);
   await engine.open();

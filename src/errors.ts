@@ -153,7 +153,11 @@ export class StoreCorruptError extends StaterError {
   /** The byte offset of the damage, when known. */
   readonly offset: number | undefined;
   /** Creates the error; `file` and `offset` locate the damage. */
-  constructor(message: string, where: { file?: string; offset?: number } = {}, options?: StaterErrorOptions) {
+  constructor(
+    message: string,
+    where: { file?: string; offset?: number } = {},
+    options?: StaterErrorOptions,
+  ) {
     super("STORE_CORRUPT", message, options);
     this.file = where.file;
     this.offset = where.offset;
@@ -175,7 +179,10 @@ export class DriverError extends StaterError {
 export class EngineClosedError extends StaterError {
   /** Creates the error for the operation `what`. */
   constructor(what: string) {
-    super("ENGINE_CLOSED", `The engine is closed, so ${what} cannot run: open a new one with createEngine()`);
+    super(
+      "ENGINE_CLOSED",
+      `The engine is closed, so ${what} cannot run: open a new one with createEngine()`,
+    );
   }
 }
 

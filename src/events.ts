@@ -29,4 +29,12 @@ export interface EngineEvents<S = unknown, R = unknown> {
 export type EngineEventType = keyof EngineEvents;
 
 /** Every event type, for validation. */
-export const EVENT_TYPES: readonly EngineEventType[] = ["status", "step", "progress", "message", "done", "failed", "error"];
+export const EVENT_TYPES: readonly EngineEventType[] = [
+  "status",
+  "step",
+  "progress",
+  "message",
+  "done",
+  "failed",
+  "error",
+];

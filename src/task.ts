@@ -21,7 +21,14 @@ import {
 import type { CommitQueue } from "./_commit_queue.ts";
 import type { EngineEvents } from "./events.ts";
 import type { Clock, PauseOptions, StepContext, TaskInfo, WorkFunction } from "./types.ts";
-import { isThenable, loadError, storeError, toError, untilAborted, yieldToEventLoop } from "./_util.ts";
+import {
+  isThenable,
+  loadError,
+  storeError,
+  toError,
+  untilAborted,
+  yieldToEventLoop,
+} from "./_util.ts";
 
 /**
  * A task of an engine. Its fields are the latest known values, read only;
@@ -57,7 +64,10 @@ export interface Task<S = unknown, R = unknown> {
   /** The result once `done`; rejects with `TaskFailedError` or `TaskCanceledError`. */
   result(): Promise<R>;
   /** Listens to this task's events; returns an unsubscribe function. */
-  on<K extends keyof EngineEvents>(type: K, listener: (event: EngineEvents<S, R>[K]) => void): () => void;
+  on<K extends keyof EngineEvents>(
+    type: K,
+    listener: (event: EngineEvents<S, R>[K]) => void,
+  ): () => void;
   /** A plain snapshot. */
   toJSON(): TaskInfo<S, R>;
 }
@@ -78,14 +88,25 @@ export interface EngineCore {
   /** Whether a task scheduled now would start at once (a slot is free under `concurrency`). */
   readonly slotFree: boolean;
   emit<K extends keyof EngineEvents>(type: K, event: EngineEvents[K]): void;
-  listen<K extends keyof EngineEvents>(task: TaskImpl, type: K, listener: (event: EngineEvents[K]) => void): () => void;
+  listen<K extends keyof EngineEvents>(
+    task: TaskImpl,
+    type: K,
+    listener: (event: EngineEvents[K]) => void,
+  ): () => void;
   report(error: unknown, task?: TaskImpl): void;
   forget(task: TaskImpl): void;
   leases(task: TaskImpl, lease: Lease | undefined): void;
 }
 
 type Stop = "close" | "pause" | "pause-immediate" | "cancel" | "lost" | "remove";
-const STOP_RANK: Record<Stop, number> = { close: 1, pause: 2, "pause-immediate": 3, cancel: 4, lost: 5, remove: 6 };
+const STOP_RANK: Record<Stop, number> = {
+  close: 1,
+  pause: 2,
+  "pause-immediate": 3,
+  cancel: 4,
+  lost: 5,
+  remove: 6,
+};
 const CONFLICT_RETRIES = 50;
 /** A task that steps without ever waiting on I/O lets the event loop run this often, in ms. */
 const YIELD_EVERY_MS = 10;
@@ -197,7 +218,10 @@ export class TaskImpl implements Task {
     return info;
   }
 
-  on<K extends keyof EngineEvents>(type: K, listener: (event: EngineEvents[K]) => void): () => void {
+  on<K extends keyof EngineEvents>(
+    type: K,
+    listener: (event: EngineEvents[K]) => void,
+  ): () => void {
     return this.#e.listen(this, type, listener);
   }
 
@@ -219,9 +243,15 @@ export class TaskImpl implements Task {
     return this.#control(async () => {
       this.#assertUsable("start");
       if (this.#status === "done" || this.#status === "canceled") {
-        throw new TaskStateError(this.id, this.#status, "a finished task does not run again; create a new task");
+        throw new TaskStateError(
+          this.id,
+          this.#status,
+          "a finished task does not run again; create a new task",
+        );
       }
-      if (this.#status === "failed") throw new TaskStateError(this.id, "failed", "call retry() to run it again");
+      if (this.#status === "failed") {
+        throw new TaskStateError(this.id, "failed", "call retry() to run it again");
+      }
       if (this.phase !== "idle" || this.#ownerWait) return;
       if (!this.#e.workFn(this.work)) throw new UnknownWorkError([this.work], [this.id]);
       if (this.#status === "paused") {
@@ -253,7 +283,12 @@ export class TaskImpl implements Task {
       }
       this.#e.unschedule(this);
       this.#ownerWait?.abort();
-      await this.#write((rec) => (rec.status === "pending" || rec.status === "running" ? { status: "paused" } : undefined));
+      await this.#write((
+        rec,
+      ) => (rec.status === "pending" || rec.status === "running"
+        ? { status: "paused" }
+        : undefined)
+      );
     });
   }
 
@@ -266,7 +301,12 @@ export class TaskImpl implements Task {
       }
       this.#e.unschedule(this);
       this.#ownerWait?.abort();
-      await this.#write((rec) => (rec.status === "done" || rec.status === "canceled" ? undefined : { status: "canceled" }));
+      await this.#write((
+        rec,
+      ) => (rec.status === "done" || rec.status === "canceled"
+        ? undefined
+        : { status: "canceled" })
+      );
     });
   }
 
@@ -275,10 +315,16 @@ export class TaskImpl implements Task {
       this.#assertUsable("retry");
       if (this.#status === "pending" || this.#status === "running") return;
       if (this.#status !== "failed") {
-        throw new TaskStateError(this.id, this.#status, "only a failed task can be retried (use resume() for a paused one)");
+        throw new TaskStateError(
+          this.id,
+          this.#status,
+          "only a failed task can be retried (use resume() for a paused one)",
+        );
       }
       if (!this.#e.workFn(this.work)) throw new UnknownWorkError([this.work], [this.id]);
-      await this.#write((rec) => (rec.status === "failed" ? { status: "pending", error: undefined } : undefined));
+      await this.#write((
+        rec,
+      ) => (rec.status === "failed" ? { status: "pending", error: undefined } : undefined));
       if ((this.#status as TaskStatus) === "pending") this.#e.schedule(this);
     });
   }
@@ -294,8 +340,16 @@ export class TaskImpl implements Task {
       this.#e.unschedule(this);
       this.#ownerWait?.abort();
       const result = await this.#e.queue.commit({ type: "delete", id: this.id });
-      if (!result.ok) throw result.error ?? new StaterError("CONFLICT", `Task "${this.id}" changed while being removed`);
-      this.#e.driver.publish?.({ type: "removed", owner: this.#e.owner, id: this.id, work: this.work });
+      if (!result.ok) {
+        throw result.error ??
+          new StaterError("CONFLICT", `Task "${this.id}" changed while being removed`);
+      }
+      this.#e.driver.publish?.({
+        type: "removed",
+        owner: this.#e.owner,
+        id: this.id,
+        work: this.work,
+      });
       this.markRemoved();
     });
   }
@@ -343,7 +397,19 @@ export class TaskImpl implements Task {
   requestStop(kind: Stop): void {
     if (!this.#stop || STOP_RANK[kind] > STOP_RANK[this.#stop]) this.#stop = kind;
     if (kind !== "close" && kind !== "pause") {
-      this.#ac?.abort(abortReason(`Task "${this.id}" was ${kind === "pause-immediate" ? "paused" : kind === "cancel" ? "canceled" : kind === "remove" ? "removed" : "taken over by another owner"}`));
+      this.#ac?.abort(
+        abortReason(
+          `Task "${this.id}" was ${
+            kind === "pause-immediate"
+              ? "paused"
+              : kind === "cancel"
+              ? "canceled"
+              : kind === "remove"
+              ? "removed"
+              : "taken over by another owner"
+          }`,
+        ),
+      );
     }
     this.#wake?.();
   }
@@ -356,7 +422,12 @@ export class TaskImpl implements Task {
     const theirs = record.status === "pending" || record.status === "running";
     this.requestStop("lost");
     this.adopt(record, true);
-    if (theirs) this.#e.report(new OwnershipLostError(this.id, "another engine committed a newer revision"), this);
+    if (theirs) {
+      this.#e.report(
+        new OwnershipLostError(this.id, "another engine committed a newer revision"),
+        this,
+      );
+    }
   }
 
   /** @internal Aborts the step in flight because `close()` ran out of time. */
@@ -431,8 +502,11 @@ export class TaskImpl implements Task {
       (lease) => {
         if (this.#ownerWait === ac) this.#ownerWait = undefined;
         if (!lease) return;
-        const release = () => void Promise.resolve(lease.release()).catch((error) => e.report(error, this));
-        if (ac.signal.aborted || e.closing || this.#removed || this.phase !== "idle") return release();
+        const release = () =>
+          void Promise.resolve(lease.release()).catch((error) => e.report(error, this));
+        if (ac.signal.aborted || e.closing || this.#removed || this.phase !== "idle") {
+          return release();
+        }
         if (!e.slotFree) {
           // No free slot here: let go, so that another engine standing by
           // runs it; this one asks again once it gets a slot.
@@ -473,17 +547,31 @@ export class TaskImpl implements Task {
       throw new TypeError(`ctx.progress(done, total) needs a number for done, got ${typeof done}`);
     }
     if (total !== undefined && (typeof total !== "number" || Number.isNaN(total))) {
-      throw new TypeError(`ctx.progress(done, total) needs a number or undefined for total, got ${typeof total}`);
+      throw new TypeError(
+        `ctx.progress(done, total) needs a number or undefined for total, got ${typeof total}`,
+      );
     }
     this.#progress = total === undefined ? { done } : { done, total };
     this.#dirty = true;
     this.#e.emit("progress", { task: this, done, total });
-    this.#e.driver.publish?.({ type: "progress", owner: this.#e.owner, id: this.id, work: this.work, progress: this.#progress });
+    this.#e.driver.publish?.({
+      type: "progress",
+      owner: this.#e.owner,
+      id: this.id,
+      work: this.work,
+      progress: this.#progress,
+    });
   }
 
   #sendMessage(message: unknown): void {
     this.#e.emit("message", { task: this, message });
-    this.#e.driver.publish?.({ type: "message", owner: this.#e.owner, id: this.id, work: this.work, message });
+    this.#e.driver.publish?.({
+      type: "message",
+      owner: this.#e.owner,
+      id: this.id,
+      work: this.work,
+      message,
+    });
   }
 
   // ---- commits ----
@@ -549,13 +637,20 @@ export class TaskImpl implements Task {
       this.adopt(fresh, true);
       base = fresh;
       if (tries >= CONFLICT_RETRIES) {
-        throw new StaterError("CONFLICT", `Task "${this.id}" keeps changing under another engine; try again`);
+        throw new StaterError(
+          "CONFLICT",
+          `Task "${this.id}" keeps changing under another engine; try again`,
+        );
       }
     }
   }
 
   /** Commits the live fields with `status`; false when the run must stop. */
-  async #commitLive(status: TaskStatus, stepped: boolean, extra: Partial<TaskRecord> = {}): Promise<boolean> {
+  async #commitLive(
+    status: TaskStatus,
+    stepped: boolean,
+    extra: Partial<TaskRecord> = {},
+  ): Promise<boolean> {
     const e = this.#e;
     const record = this.#next(this.#rec, {
       status,
@@ -594,7 +689,9 @@ export class TaskImpl implements Task {
     }
     const theirs = fresh.status === "pending" || fresh.status === "running";
     this.adopt(fresh, true);
-    if (theirs) e.report(new OwnershipLostError(this.id, "another engine committed a newer revision"), this);
+    if (theirs) {
+      e.report(new OwnershipLostError(this.id, "another engine committed a newer revision"), this);
+    }
     this.#stop = "lost";
     return false;
   }
@@ -652,7 +749,11 @@ export class TaskImpl implements Task {
     try {
       if (e.driver.acquire) {
         if (!this.#lease) {
-          const lease = await e.driver.acquire(this.id, { owner: e.owner, wait: false, signal: ac.signal });
+          const lease = await e.driver.acquire(this.id, {
+            owner: e.owner,
+            wait: false,
+            signal: ac.signal,
+          });
           if (!lease) {
             if (!this.#stop && !e.closing) this.waitForOwner();
             return;
@@ -758,7 +859,10 @@ export class TaskImpl implements Task {
       }
       if (out === undefined) {
         return this.#fail(
-          new StateNotStorableError("state", "the step returned undefined; return the next state, or ctx.done(result) to finish"),
+          new StateNotStorableError(
+            "state",
+            "the step returned undefined; return the next state, or ctx.done(result) to finish",
+          ),
         );
       }
       try {

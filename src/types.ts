@@ -37,15 +37,23 @@ export interface StepContext<R = unknown> {
  * `ctx.done(result)`. It may be async. Steps run at least once each: a step
  * in flight when the process dies runs again on resume.
  */
-export type WorkFunction<S = any, R = any> = (state: S, ctx: StepContext<R>) => S | Done<R> | Promise<S | Done<R>>;
+// deno-lint-ignore no-explicit-any
+export type WorkFunction<S = any, R = any> = (
+  state: S,
+  ctx: StepContext<R>,
+) => S | Done<R> | Promise<S | Done<R>>;
 
 /** The `work` option: work functions by name. */
+// `any`, not `unknown`: work functions over their own state types must fit (parameters are contravariant).
+// deno-lint-ignore no-explicit-any
 export type WorkMap = Record<string, WorkFunction<any, any>>;
 
 /** The state type of a work function. */
+// deno-lint-ignore no-explicit-any
 export type StateOf<F> = F extends (state: infer S, ctx: any) => any ? S : never;
 
 /** The result type of a work function, read from the `Done` it returns. */
+// deno-lint-ignore no-explicit-any
 export type ResultOf<F> = F extends (state: any, ctx: any) => infer O
   ? Awaited<O> extends infer A ? A extends Done<infer R> ? R : never : never
   : never;

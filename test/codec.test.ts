@@ -45,14 +45,20 @@ describe("the state codec", () => {
 
   it("keeps __proto__ keys as plain data, with no prototype pollution", () => {
     const hostile = JSON.parse('{"__proto__": {"polluted": "yes"}, "a": {"__proto__": {"x": 1}}}');
-    for (const back of [decode(encode(hostile)), cloneStorable(hostile)] as Record<string, unknown>[]) {
+    for (
+      const back of [decode(encode(hostile)), cloneStorable(hostile)] as Record<string, unknown>[]
+    ) {
       expect(Object.getPrototypeOf(back)).toBe(Object.prototype);
       expect(Object.keys(back)).toEqual(["__proto__", "a"]);
-      expect(Object.getOwnPropertyDescriptor(back, "__proto__")?.value).toEqual({ polluted: "yes" });
+      expect(Object.getOwnPropertyDescriptor(back, "__proto__")?.value).toEqual({
+        polluted: "yes",
+      });
       expect((back as { polluted?: string }).polluted).toBeUndefined();
     }
     expect(({} as { polluted?: string }).polluted).toBeUndefined();
-    expect(decode('{"~":"o","v":[["__proto__",{"evil":1}]]}')).toEqual(JSON.parse('{"__proto__":{"evil":1}}'));
+    expect(decode('{"~":"o","v":[["__proto__",{"evil":1}]]}')).toEqual(
+      JSON.parse('{"__proto__":{"evil":1}}'),
+    );
     expect(({} as { evil?: number }).evil).toBeUndefined();
   });
 
@@ -71,7 +77,9 @@ describe("the state codec", () => {
       [{ e: new Error("x") }, "state.e", /Error/],
     ];
     for (const [value, path, reason] of cases) {
-      for (const fn of [() => checkStorable(value), () => cloneStorable(value), () => encode(value)]) {
+      for (
+        const fn of [() => checkStorable(value), () => cloneStorable(value), () => encode(value)]
+      ) {
         let error: unknown;
         try {
           fn();
@@ -96,7 +104,8 @@ describe("the state codec", () => {
 
   it("admits extra values through allow", () => {
     class Blobby {}
-    expect(() => checkStorable({ b: new Blobby() }, "state", (v) => v instanceof Blobby)).not.toThrow();
+    expect(() => checkStorable({ b: new Blobby() }, "state", (v) => v instanceof Blobby)).not
+      .toThrow();
   });
 
   it("reports a store value with an unknown tag as a TypeError, not a crash deep inside", () => {

@@ -13,7 +13,11 @@ describe("the export map", () => {
   });
 
   it("maps each entry to its source, its build and its types", () => {
-    for (const [subpath, target] of Object.entries(pkg.exports as Record<string, { types: string; default: string }>)) {
+    for (
+      const [subpath, target] of Object.entries(
+        pkg.exports as Record<string, { types: string; default: string }>,
+      )
+    ) {
       const source = deno.exports[subpath] as string;
       expect(source.endsWith(".ts"), subpath).toBe(true);
       expect(existsSync(`${root}/${source}`), source).toBe(true);
@@ -25,7 +29,8 @@ describe("the export map", () => {
   });
 
   it("keeps the core free of drivers and runtime-specific imports", () => {
-    const files = execFileSync("git", ["ls-files", "src"], { cwd: root, encoding: "utf8" }).trim().split("\n");
+    const files = execFileSync("git", ["ls-files", "src"], { cwd: root, encoding: "utf8" }).trim()
+      .split("\n");
     for (const file of files) {
       const text = readFileSync(`${root}/${file}`, "utf8");
       expect(text, file).not.toMatch(/from\s+["'](node:|npm:|jsr:|idb|\.\.\/drivers)/);
@@ -43,7 +48,10 @@ describe("the export map", () => {
       console.log(JSON.stringify({ result: await task.result(), base: typeof StaterError }));
       await engine.close();
     `;
-    const out = execFileSync(process.execPath, ["--input-type=module", "-e", script], { cwd: root, encoding: "utf8" });
+    const out = execFileSync(process.execPath, ["--input-type=module", "-e", script], {
+      cwd: root,
+      encoding: "utf8",
+    });
     expect(JSON.parse(out)).toEqual({ result: 10, base: "function" });
   });
 
@@ -56,7 +64,10 @@ describe("the export map", () => {
       console.log(JSON.stringify({ result: await task.result(), runtime: typeof Deno }));
       await engine.close();
     `;
-    const out = execFileSync(`${root}/node_modules/.bin/deno`, ["eval", script], { cwd: root, encoding: "utf8" });
+    const out = execFileSync(`${root}/node_modules/.bin/deno`, ["eval", script], {
+      cwd: root,
+      encoding: "utf8",
+    });
     expect(JSON.parse(out)).toEqual({ result: 10, runtime: "object" });
   });
 });

@@ -9,7 +9,13 @@
  */
 import fc from "fast-check";
 import { expect, it } from "vitest";
-import { createEngine, type Engine, type StepContext, TaskStateError, type WorkFunction } from "../src/mod.ts";
+import {
+  createEngine,
+  type Engine,
+  type StepContext,
+  TaskStateError,
+  type WorkFunction,
+} from "../src/mod.ts";
 import { memoryDriver } from "../drivers/memory/mod.ts";
 
 type Status = "pending" | "running" | "paused" | "done" | "failed" | "canceled";
@@ -41,7 +47,11 @@ class World {
         if (now > 1) this.violations.push(`${id} stepped twice at once`);
         const stored = await this.driver.get(id);
         if (stored?.step !== ctx.step || (stored.state as { n: number }).n !== state.n) {
-          this.violations.push(`${id} step ${ctx.step} started from n=${state.n}, but the store has step ${stored?.step} n=${(stored?.state as { n: number })?.n}`);
+          this.violations.push(
+            `${id} step ${ctx.step} started from n=${state.n}, but the store has step ${stored?.step} n=${
+              (stored?.state as { n: number })?.n
+            }`,
+          );
         }
         const token = await this.pass(ctx);
         if (token === "fail") throw new Error(`planned failure of ${id}`);
@@ -102,8 +112,12 @@ class World {
       const want = `${m.status} n=${m.n} step=${m.step}`;
       const have = `${task.status} n=${(task.state as { n: number }).n} step=${task.step}`;
       const kept = `${stored.status} n=${(stored.state as { n: number }).n} step=${stored.step}`;
-      if (have !== want || kept !== want) return `${id}: model ${want}, task ${have}, store ${kept}`;
-      if (m.status === "running" && !this.waiting.has(id)) return `${id} not yet waiting for its next step`;
+      if (have !== want || kept !== want) {
+        return `${id}: model ${want}, task ${have}, store ${kept}`;
+      }
+      if (m.status === "running" && !this.waiting.has(id)) {
+        return `${id} not yet waiting for its next step`;
+      }
     }
     return undefined;
   }
@@ -121,11 +135,15 @@ type Command = (w: World) => Promise<void>;
 
 const pick = fc.constantFrom(...IDS);
 const commands: fc.Arbitrary<Command>[] = [
-  fc.tuple(pick, fc.integer({ min: 0, max: 4 }), fc.boolean()).map(([id, to, start]) => async (w: World) => {
-    const task = await w.engine.create("gated", { n: 0, to }, { id, start });
-    if (!w.model.has(id)) w.model.set(id, { status: start ? "running" : "pending", n: 0, step: 0, to, attempt: 1 });
-    expect(task.id).toBe(id);
-  }),
+  fc.tuple(pick, fc.integer({ min: 0, max: 4 }), fc.boolean()).map(
+    ([id, to, start]) => async (w: World) => {
+      const task = await w.engine.create("gated", { n: 0, to }, { id, start });
+      if (!w.model.has(id)) {
+        w.model.set(id, { status: start ? "running" : "pending", n: 0, step: 0, to, attempt: 1 });
+      }
+      expect(task.id).toBe(id);
+    },
+  ),
   pick.map((id) => async (w: World) => {
     const m = w.model.get(id);
     if (m?.status !== "running") return;
@@ -195,18 +213,21 @@ const commands: fc.Arbitrary<Command>[] = [
 
 it("random command sequences keep the engine, the store and the model in agreement", async () => {
   await fc.assert(
-    fc.asyncProperty(fc.array(fc.oneof(...commands), { minLength: 1, maxLength: 25 }), async (sequence) => {
-      const world = new World();
-      await world.open();
-      try {
-        for (const command of sequence) {
-          await command(world);
-          await world.settle();
+    fc.asyncProperty(
+      fc.array(fc.oneof(...commands), { minLength: 1, maxLength: 25 }),
+      async (sequence) => {
+        const world = new World();
+        await world.open();
+        try {
+          for (const command of sequence) {
+            await command(world);
+            await world.settle();
+          }
+        } finally {
+          await world.engine.close();
         }
-      } finally {
-        await world.engine.close();
-      }
-    }),
+      },
+    ),
     { numRuns: 150 },
   );
 }, 120_000);

@@ -16,9 +16,15 @@ it("a holder is gone when its process exited or its id belongs to another proces
   const pid = child.pid!;
   await new Promise((resolve) => child.on("exit", resolve));
   expect(await goneReason({ pid, host: me.host }, me)).toBe(`process ${pid} is gone`);
-  expect(await goneReason({ pid: 1, host: me.host, start: "0" }, me)).toBe("process 1 is gone (its id now belongs to another process)");
-  expect(await goneReason({ pid: me.pid, host: me.host, start: "0" }, me)).toBe(`process ${me.pid} is gone (its id was reused)`);
-  expect(await goneReason({ pid: 1, host: me.host, boot: "another-boot" }, me)).toBe("this machine restarted since process 1 took it");
+  expect(await goneReason({ pid: 1, host: me.host, start: "0" }, me)).toBe(
+    "process 1 is gone (its id now belongs to another process)",
+  );
+  expect(await goneReason({ pid: me.pid, host: me.host, start: "0" }, me)).toBe(
+    `process ${me.pid} is gone (its id was reused)`,
+  );
+  expect(await goneReason({ pid: 1, host: me.host, boot: "another-boot" }, me)).toBe(
+    "this machine restarted since process 1 took it",
+  );
   // Alive, or not provably dead: this process, a live one, another host, a holder that named no process.
   expect(await goneReason({ pid: me.pid, host: me.host, start: me.start }, me)).toBeUndefined();
   expect(await goneReason({ pid: 1, host: me.host }, me)).toBeUndefined();
@@ -29,9 +35,15 @@ it("a holder is gone when its process exited or its id belongs to another proces
 it("a process that exited but was not reaped yet (a zombie) counts as gone", async () => {
   const me = (await thisProcess())!;
   // The shell starts a short child, then becomes a `sleep` that never reaps it.
-  const parent = spawn("sh", ["-c", "sleep 0 & echo $!; exec sleep 5"], { stdio: ["ignore", "pipe", "ignore"] });
+  const parent = spawn("sh", ["-c", "sleep 0 & echo $!; exec sleep 5"], {
+    stdio: ["ignore", "pipe", "ignore"],
+  });
   try {
-    const pid = Number(await new Promise<string>((resolve) => parent.stdout.once("data", (chunk) => resolve(String(chunk)))));
+    const pid = Number(
+      await new Promise<string>((resolve) =>
+        parent.stdout.once("data", (chunk) => resolve(String(chunk)))
+      ),
+    );
     let reason: string | undefined;
     for (let i = 0; i < 100 && !reason; i++) {
       await new Promise((resolve) => setTimeout(resolve, 20));

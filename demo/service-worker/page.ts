@@ -8,9 +8,15 @@ import { indexedDBDriver } from "../../drivers/indexeddb/mod.ts";
 import { work } from "./work.ts";
 
 const out = document.querySelector("#out")!;
-const show = (line: string) => (out.textContent = `${line}\n${out.textContent ?? ""}`.slice(0, 4000));
+const show = (
+  line: string,
+) => (out.textContent = `${line}\n${out.textContent ?? ""}`.slice(0, 4000));
 
-const engine = await createEngine({ driver: indexedDBDriver({ name: "stater-sw-demo" }), work, autoResume: false });
+const engine = await createEngine({
+  driver: indexedDBDriver({ name: "stater-sw-demo" }),
+  work,
+  autoResume: false,
+});
 const progressSeen = new Set<string>();
 engine.on("progress", (e) => {
   progressSeen.add(e.task.id);

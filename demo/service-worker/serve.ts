@@ -20,7 +20,14 @@ const html = `<!doctype html><meta charset="utf-8"><title>stater in a service wo
 /** Builds the page and the worker and serves them on `port` (0: any free port). */
 export async function serveDemo(port = 8080): Promise<{ url: string; server: Server }> {
   const bundle = async (file: string) =>
-    (await build({ entryPoints: [`${here}${file}`], bundle: true, format: "esm", target: "es2022", minify: true, write: false }))
+    (await build({
+      entryPoints: [`${here}${file}`],
+      bundle: true,
+      format: "esm",
+      target: "es2022",
+      minify: true,
+      write: false,
+    }))
       .outputFiles[0]!.text;
   const files: Record<string, [string, string]> = {
     "/": ["text/html", html],

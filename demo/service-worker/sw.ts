@@ -15,23 +15,36 @@ interface ExtendableMessageEvent extends ExtendableEvent {
   data: { type?: string; id?: string; to?: number } | null;
 }
 const scope = self as unknown as {
-  addEventListener(type: "install" | "activate" | "sync", listener: (event: ExtendableEvent) => void): void;
+  addEventListener(
+    type: "install" | "activate" | "sync",
+    listener: (event: ExtendableEvent) => void,
+  ): void;
   addEventListener(type: "message", listener: (event: ExtendableMessageEvent) => void): void;
   skipWaiting(): Promise<void>;
   clients: { claim(): Promise<void> };
 };
 
 let engine: Promise<Engine<typeof work>> | undefined;
-const ready = () => (engine ??= createEngine({ driver: indexedDBDriver({ name: "stater-sw-demo" }), work }));
+const ready =
+  () => (engine ??= createEngine({ driver: indexedDBDriver({ name: "stater-sw-demo" }), work }));
 
 scope.addEventListener("install", (event) => event.waitUntil(scope.skipWaiting()));
-scope.addEventListener("activate", (event) => event.waitUntil(Promise.all([ready(), scope.clients.claim()])));
+scope.addEventListener(
+  "activate",
+  (event) => event.waitUntil(Promise.all([ready(), scope.clients.claim()])),
+);
 scope.addEventListener("sync", (event) => event.waitUntil(ready().then((e) => e.idle())));
 scope.addEventListener("message", (event) => {
   const data = event.data;
-  event.waitUntil(ready().then(async (e) => {
-    if (data?.type === "count" && data.id) await e.create("count", { n: 0, to: data.to ?? 100 }, { id: data.id });
-    if (data?.type === "resume" && data.id) await (await e.get(data.id))?.resume();
-    await e.idle();
-  }));
+  event.waitUntil(
+    ready().then(async (e) => {
+      if (data?.type === "count" && data.id) {
+        await e.create("count", { n: 0, to: data.to ?? 100 }, { id: data.id });
+      }
+      if (data?.type === "resume" && data.id) {
+        await (await e.get(data.id))?.resume();
+      }
+      await e.idle();
+    }),
+  );
 });

@@ -70,7 +70,14 @@ function errorOf(error: unknown): Error {
 }
 
 /** Judges the unit's writes against the stored head (versionstamp `stamp`) and lists the mutations they need. */
-function plan(unit: Unit, writes: readonly Write[], old: Head | undefined, stamp: string | null, keys: Keys, owner: string): void {
+function plan(
+  unit: Unit,
+  writes: readonly Write[],
+  old: Head | undefined,
+  stamp: string | null,
+  keys: Keys,
+  owner: string,
+): void {
   let rev = old?.rev ?? 0;
   let final: { put: Encoded } | { put?: undefined; deleted: boolean } | undefined;
   unit.outcome = new Map();
@@ -99,15 +106,23 @@ function plan(unit: Unit, writes: readonly Write[], old: Head | undefined, stamp
   if (final?.put) {
     const enc = final.put;
     m.push({ key: keys.task(id), value: enc.value });
-    enc.chunks.forEach((chunk, n) => m.push({ key: keys.chunk(id, enc.head.nonce, n), value: chunk }));
+    enc.chunks.forEach((chunk, n) =>
+      m.push({ key: keys.chunk(id, enc.head.nonce, n), value: chunk })
+    );
     if (old && old.status !== enc.head.status) m.push({ key: keys.status(old.status, id) });
     m.push({ key: keys.status(enc.head.status, id), value: enc.headBytes });
   } else if (final && old) {
     m.push({ key: keys.task(id) }, { key: keys.status(old.status, id) });
   }
-  if (final && old) for (let n = 0; n < old.chunks; n++) m.push({ key: keys.chunk(id, old.nonce, n) });
+  if (final && old) {
+    for (let n = 0; n < old.chunks; n++) m.push({ key: keys.chunk(id, old.nonce, n) });
+  }
   unit.mutations = m;
-  unit.final = final === undefined || m.length === 0 ? undefined : final.put ? final.put.head : null;
+  unit.final = final === undefined || m.length === 0
+    ? undefined
+    : final.put
+    ? final.put.head
+    : null;
   unit.check = m.length > 0 ? { key: keys.task(id), versionstamp: stamp } : undefined;
   unit.keyBytes = m.reduce((n, x) => n + keyBytes(x.key), 0);
   unit.bytes = unit.keyBytes + m.reduce((n, x) => n + (x.value?.length ?? 0), 0);
@@ -121,12 +136,17 @@ function pack(units: Unit[], events?: EventWrite): Unit[][] {
   let mutations = events ? events.sets.length + events.deletes.length : 0;
   let bytes = events?.bytes ?? 0;
   for (const unit of units) {
-    const fits = checks + 1 <= ATOMIC_LIMITS.checks && mutations + unit.mutations.length + 1 <= ATOMIC_LIMITS.mutations &&
+    const fits = checks + 1 <= ATOMIC_LIMITS.checks &&
+      mutations + unit.mutations.length + 1 <= ATOMIC_LIMITS.mutations &&
       bytes + unit.bytes <= ATOMIC_LIMITS.bytes && kb + unit.keyBytes <= ATOMIC_LIMITS.keyBytes;
     if (!fits && group.length > 0) {
       groups.push(group);
       group = [];
-      checks = mutations = bytes = kb = 0;
+      checks =
+        mutations =
+        bytes =
+        kb =
+          0;
     }
     group.push(unit);
     checks++;
@@ -138,10 +158,18 @@ function pack(units: Unit[], events?: EventWrite): Unit[][] {
   return groups;
 }
 
-async function apply(kv: KvLike, keys: Keys, group: Unit[], known: Known, events?: EventWrite): Promise<boolean> {
+async function apply(
+  kv: KvLike,
+  keys: Keys,
+  group: Unit[],
+  known: Known,
+  events?: EventWrite,
+): Promise<boolean> {
   const op = kv.atomic();
   // The events published since the last commit ride along (see _events.ts).
-  for (const set of events?.sets ?? []) op.set(set.key, set.value, set.expireIn === undefined ? undefined : { expireIn: set.expireIn });
+  for (const set of events?.sets ?? []) {
+    op.set(set.key, set.value, set.expireIn === undefined ? undefined : { expireIn: set.expireIn });
+  }
   for (const key of events?.deletes ?? []) op.delete(key);
   for (const unit of group) {
     op.check(unit.check!);
@@ -153,7 +181,11 @@ async function apply(kv: KvLike, keys: Keys, group: Unit[], known: Known, events
   // Other engines watch this key to notice that something changed.
   op.set(keys.clock, crypto.getRandomValues(new Uint8Array(8)));
   const result = await op.commit();
-  if (result.ok && result.versionstamp) for (const unit of group) if (unit.final !== undefined) known.set(unit.id, result.versionstamp, unit.final);
+  if (result.ok && result.versionstamp) {
+    for (const unit of group) {
+      if (unit.final !== undefined) known.set(unit.id, result.versionstamp, unit.final);
+    }
+  }
   return result.ok;
 }
 
@@ -176,7 +208,20 @@ export async function commitBatch(
   writes.forEach((write, i) => {
     const id = writeId(write);
     let unit = byId.get(id);
-    if (!unit) byId.set(id, unit = { id, idKey: id, writes: [], mutations: [], outcome: new Map(), bytes: 0, keyBytes: 0 });
+    if (!unit) {
+      byId.set(
+        id,
+        unit = {
+          id,
+          idKey: id,
+          writes: [],
+          mutations: [],
+          outcome: new Map(),
+          bytes: 0,
+          keyBytes: 0,
+        },
+      );
+    }
     unit.writes.push(i);
   });
   let pending = [...byId.values()];
@@ -204,7 +249,14 @@ export async function commitBatch(
           const entry = entries.get(unit);
           if (hit) plan(unit, writes, hit.head, hit.stamp, keys, owner);
           else if (entry!.versionstamp === null) plan(unit, writes, undefined, null, keys, owner);
-          else plan(unit, writes, parseHead(entry!.value, whereOf(unit.idKey)).head, entry!.versionstamp, keys, owner);
+          else {plan(
+              unit,
+              writes,
+              parseHead(entry!.value, whereOf(unit.idKey)).head,
+              entry!.versionstamp,
+              keys,
+              owner,
+            );}
         } catch (error) {
           // A stored value that is not a stater record fails the writes to it, not the batch.
           unit.mutations = [];
@@ -217,30 +269,34 @@ export async function commitBatch(
       const statusChange = writes.some((w) => w.type === "delete" || w.record.status !== "running");
       let events = toWrite.length > 0 ? outbox?.takeFor(statusChange) : undefined;
       // What would not fit beside the commit is written ahead of it, by itself.
-      while (events && (outbox!.pending || events.bytes + toWrite[0]!.bytes > ATOMIC_LIMITS.bytes)) {
+      while (
+        events && (outbox!.pending || events.bytes + toWrite[0]!.bytes > ATOMIC_LIMITS.bytes)
+      ) {
         await outbox!.write(events);
         events = outbox!.take();
       }
-      await Promise.all(pack(toWrite, events).map(async (group, g) => {
-        const carried = g === 0 ? events : undefined;
-        let landed = false;
-        try {
-          landed = await apply(kv, keys, group, known, carried);
-        } finally {
-          if (carried && !landed) outbox!.restore(carried);
-        }
-        if (landed) return group.forEach(settle);
-        const failed = (unit: Unit) => {
-          known.forget(unit.id);
-          retry.push(unit);
-        };
-        if (group.length === 1) return failed(group[0]!);
-        // One of them changed under us: find which, each on its own.
-        await Promise.all(group.map(async (unit) => {
-          if (await apply(kv, keys, [unit], known)) settle(unit);
-          else failed(unit);
-        }));
-      }));
+      await Promise.all(
+        pack(toWrite, events).map(async (group, g) => {
+          const carried = g === 0 ? events : undefined;
+          let landed = false;
+          try {
+            landed = await apply(kv, keys, group, known, carried);
+          } finally {
+            if (carried && !landed) outbox!.restore(carried);
+          }
+          if (landed) return group.forEach(settle);
+          const failed = (unit: Unit) => {
+            known.forget(unit.id);
+            retry.push(unit);
+          };
+          if (group.length === 1) return failed(group[0]!);
+          // One of them changed under us: find which, each on its own.
+          await Promise.all(group.map(async (unit) => {
+            if (await apply(kv, keys, [unit], known)) settle(unit);
+            else failed(unit);
+          }));
+        }),
+      );
       pending = retry;
     }
   } catch (error) {
@@ -249,7 +305,9 @@ export async function commitBatch(
   if (pending.length > 0) {
     throw new DriverError(
       "deno-kv",
-      `The deno-kv driver could not commit task "${pending[0]!.id}": other engines kept changing it; try again`,
+      `The deno-kv driver could not commit task "${
+        pending[0]!.id
+      }": other engines kept changing it; try again`,
       { code: "CONTENDED" },
     );
   }

@@ -32,49 +32,90 @@ interface Session {
 
 function duration(name: string, value: unknown, fallback: number): number {
   if (value === undefined) return fallback;
-  if (typeof value !== "number" || Number.isNaN(value)) throw new TypeError(`denoKvDriver() ${name} must be a number of ms, got ${typeof value}`);
-  if (!(value > 0) || value === Infinity) throw new RangeError(`denoKvDriver() ${name} must be a positive number of ms, got ${value}`);
+  if (typeof value !== "number" || Number.isNaN(value)) {
+    throw new TypeError(`denoKvDriver() ${name} must be a number of ms, got ${typeof value}`);
+  }
+  if (!(value > 0) || value === Infinity) {
+    throw new RangeError(`denoKvDriver() ${name} must be a positive number of ms, got ${value}`);
+  }
   return value;
 }
 
 function checkPrefix(prefix: unknown): readonly KvKeyPart[] {
-  const ok = (p: unknown) => ["string", "number", "bigint", "boolean"].includes(typeof p) || p instanceof Uint8Array;
+  const ok = (p: unknown) =>
+    ["string", "number", "bigint", "boolean"].includes(typeof p) || p instanceof Uint8Array;
   if (!Array.isArray(prefix) || !prefix.every(ok)) {
-    throw new TypeError('denoKvDriver() prefix must be an array of key parts (strings, numbers, bigints, booleans, Uint8Arrays), such as ["stater"]');
+    throw new TypeError(
+      'denoKvDriver() prefix must be an array of key parts (strings, numbers, bigints, booleans, Uint8Arrays), such as ["stater"]',
+    );
   }
   return [...prefix];
 }
 
 /** Builds the driver. */
 export function createDenoKvDriver(options: DenoKvDriverOptions): Driver {
-  if (typeof options !== "object" || options === null) throw new TypeError("denoKvDriver() needs an options object, such as { path: \"./stater.kv\" }");
-  const { path, kv } = options;
-  if (path !== undefined && (typeof path !== "string" || path === "")) throw new TypeError("denoKvDriver() path must be a non-empty string: a file or a KV Connect URL");
-  if (kv !== undefined && (typeof kv !== "object" || kv === null || typeof kv.atomic !== "function" || typeof kv.get !== "function")) {
-    throw new TypeError("denoKvDriver() kv must be an open Deno.Kv, such as the result of await Deno.openKv()");
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError('denoKvDriver() needs an options object, such as { path: "./stater.kv" }');
   }
-  if (path !== undefined && kv !== undefined) throw new TypeError("denoKvDriver() takes path or kv, not both");
+  const { path, kv } = options;
+  if (path !== undefined && (typeof path !== "string" || path === "")) {
+    throw new TypeError(
+      "denoKvDriver() path must be a non-empty string: a file or a KV Connect URL",
+    );
+  }
+  if (
+    kv !== undefined &&
+    (typeof kv !== "object" || kv === null || typeof kv.atomic !== "function" ||
+      typeof kv.get !== "function")
+  ) {
+    throw new TypeError(
+      "denoKvDriver() kv must be an open Deno.Kv, such as the result of await Deno.openKv()",
+    );
+  }
+  if (path !== undefined && kv !== undefined) {
+    throw new TypeError("denoKvDriver() takes path or kv, not both");
+  }
   const prefix = checkPrefix(options.prefix ?? ["stater"]);
   const leaseMs = duration("leaseMs", options.leaseMs, 15_000);
-  const renewEveryMs = duration("renewEveryMs", options.renewEveryMs, Math.min(5000, Math.floor(leaseMs / 3)));
-  if (renewEveryMs >= leaseMs) throw new RangeError(`denoKvDriver() renewEveryMs (${renewEveryMs}) must be less than leaseMs (${leaseMs})`);
+  const renewEveryMs = duration(
+    "renewEveryMs",
+    options.renewEveryMs,
+    Math.min(5000, Math.floor(leaseMs / 3)),
+  );
+  if (renewEveryMs >= leaseMs) {
+    throw new RangeError(
+      `denoKvDriver() renewEveryMs (${renewEveryMs}) must be less than leaseMs (${leaseMs})`,
+    );
+  }
   const pollMs = duration("pollMs", options.pollMs, 250);
   const where = path ?? (kv ? "the given Deno.Kv" : "the default store");
   let session: Session | undefined;
 
   function live(): Session {
     if (!session) {
-      throw new DriverError("deno-kv", `The deno-kv driver for ${where} is not open: hand it to createEngine(), which opens it`, { code: "NOT_OPEN" });
+      throw new DriverError(
+        "deno-kv",
+        `The deno-kv driver for ${where} is not open: hand it to createEngine(), which opens it`,
+        { code: "NOT_OPEN" },
+      );
     }
     return session;
   }
 
   async function open(context: DriverContext): Promise<void> {
     if (session) {
-      throw new DriverError("deno-kv", `The deno-kv driver for ${where} is already open: give each engine its own denoKvDriver()`, { code: "ALREADY_OPEN" });
+      throw new DriverError(
+        "deno-kv",
+        `The deno-kv driver for ${where} is already open: give each engine its own denoKvDriver()`,
+        { code: "ALREADY_OPEN" },
+      );
     }
     if (!kv && path === undefined && !(globalThis as { Deno?: unknown }).Deno) {
-      throw new DriverError("deno-kv", "The deno-kv driver needs a store outside Deno: pass denoKvDriver({ path }) or denoKvDriver({ kv })", { code: "NO_STORE" });
+      throw new DriverError(
+        "deno-kv",
+        "The deno-kv driver needs a store outside Deno: pass denoKvDriver({ path }) or denoKvDriver({ kv })",
+        { code: "NO_STORE" },
+      );
     }
     const given = kv ?? (await openKvAt(path));
     const store = patient(given);
@@ -85,7 +126,14 @@ export function createDenoKvDriver(options: DenoKvDriverOptions): Driver {
       owner: context.owner,
       keys,
       leases: new Leases(store, keys, leaseMs, pollMs),
-      feed: new ChangeFeed(store, keys, context.owner, pollMs, context.report, new EventReader(store, keys, context.owner)),
+      feed: new ChangeFeed(
+        store,
+        keys,
+        context.owner,
+        pollMs,
+        context.report,
+        new EventReader(store, keys, context.owner),
+      ),
       outbox: new Outbox(store, keys, context.owner, context.report),
       known: new Known(),
     };

@@ -97,8 +97,9 @@ export class Outbox {
   #due(): void {
     this.#timer = undefined;
     const wait = this.#lastTaken + FLUSH_MS - Date.now();
-    if (wait > 0 && this.#urgent === 0 && this.#events.length > 0) this.#timer = setTimeout(() => this.#due(), wait);
-    else void this.flush();
+    if (wait > 0 && this.#urgent === 0 && this.#events.length > 0) {
+      this.#timer = setTimeout(() => this.#due(), wait);
+    } else void this.flush();
   }
 
   /**
@@ -108,7 +109,9 @@ export class Outbox {
    * messages and removals, and anything before a status change, always go.
    */
   takeFor(statusChange: boolean): EventWrite | undefined {
-    if (!statusChange && this.#urgent === 0 && Date.now() - this.#lastTaken < FLUSH_MS) return undefined;
+    if (!statusChange && this.#urgent === 0 && Date.now() - this.#lastTaken < FLUSH_MS) {
+      return undefined;
+    }
     return this.take();
   }
 
@@ -132,7 +135,11 @@ export class Outbox {
     const close = () => {
       if (parts.length === 0) return;
       const seq = ++this.#seq;
-      sets.push({ key: this.keys.event(this.owner, seq), value: utf8.encode(`[${parts.join(",")}]`), expireIn: EXPIRE_MS });
+      sets.push({
+        key: this.keys.event(this.owner, seq),
+        value: utf8.encode(`[${parts.join(",")}]`),
+        expireIn: EXPIRE_MS,
+      });
       parts.length = 0;
       size = 0;
     };
@@ -157,7 +164,9 @@ export class Outbox {
     for (const event of queued.slice(taken)) this.publish(event);
     if (sets.length === 0) return undefined;
     sets.push({ key: this.keys.eventsClock, value: crypto.getRandomValues(new Uint8Array(8)) });
-    const deletes = sets.slice(0, -1).map((_, i) => this.keys.event(this.owner, this.#seq - KEEP - i));
+    const deletes = sets.slice(0, -1).map((_, i) =>
+      this.keys.event(this.owner, this.#seq - KEEP - i)
+    );
     const bytes = sets.reduce((n, s) => n + s.value.length + 64, 0) + deletes.length * 64;
     return { sets, deletes, bytes, events: queued.slice(0, taken) };
   }
@@ -179,7 +188,13 @@ export class Outbox {
   /** Writes `write` (from `take()`) by itself. */
   write(write: EventWrite): Promise<void> {
     const op = this.kv.atomic();
-    for (const set of write.sets) op.set(set.key, set.value, set.expireIn === undefined ? undefined : { expireIn: set.expireIn });
+    for (const set of write.sets) {
+      op.set(
+        set.key,
+        set.value,
+        set.expireIn === undefined ? undefined : { expireIn: set.expireIn },
+      );
+    }
     for (const key of write.deletes) op.delete(key);
     const writing = op.commit().then(() => {}, (error) => this.report(error));
     this.#writing = writing;
@@ -218,7 +233,11 @@ export class EventReader {
   #seen: Map<string, number> | undefined;
   #clock: string | null | undefined;
 
-  constructor(private readonly kv: KvLike, private readonly keys: Keys, private readonly owner: string) {}
+  constructor(
+    private readonly kv: KvLike,
+    private readonly keys: Keys,
+    private readonly owner: string,
+  ) {}
 
   /** Forgets where each owner was: the next read starts afresh. */
   reset(): void {

@@ -30,7 +30,12 @@ export const MAX_ID_BYTES = 256;
  * mutations, 80 KiB of keys, 800 KiB in all; 100 checks on Deno, 10 through
  * `@deno/kv`, so at most 10 records go in one operation).
  */
-export const ATOMIC_LIMITS = { checks: 10, mutations: 900, keyBytes: 72_000, bytes: 760_000 } as const;
+export const ATOMIC_LIMITS = {
+  checks: 10,
+  mutations: 900,
+  keyBytes: 72_000,
+  bytes: 760_000,
+} as const;
 
 /** The id's key part: the id, or its digest when long. */
 export type IdKey = string | Uint8Array;
@@ -46,8 +51,12 @@ export async function idKeyOf(id: string): Promise<IdKey> {
 
 /** A printable form of an id key, for messages. */
 export function showIdKey(idKey: IdKey): string {
-  if (typeof idKey === "string") return JSON.stringify(idKey.length > 60 ? `${idKey.slice(0, 60)}…` : idKey);
-  return `<sha-256 ${Array.from(idKey.subarray(0, 8), (b) => b.toString(16).padStart(2, "0")).join("")}…>`;
+  if (typeof idKey === "string") {
+    return JSON.stringify(idKey.length > 60 ? `${idKey.slice(0, 60)}…` : idKey);
+  }
+  return `<sha-256 ${
+    Array.from(idKey.subarray(0, 8), (b) => b.toString(16).padStart(2, "0")).join("")
+  }…>`;
 }
 
 /** An upper bound of a key's encoded size, in bytes. */

@@ -86,19 +86,29 @@ export async function openKvAt(path: string | undefined): Promise<KvLike> {
       );
     }
     if (typeof mod.openKv !== "function") {
-      throw new DriverError(NAME, "The deno-kv driver found a @deno/kv package without openKv(): run npm install @deno/kv@latest", {
-        code: "KV_UNAVAILABLE",
-      });
+      throw new DriverError(
+        NAME,
+        "The deno-kv driver found a @deno/kv package without openKv(): run npm install @deno/kv@latest",
+        {
+          code: "KV_UNAVAILABLE",
+        },
+      );
     }
     open = mod.openKv;
   }
   try {
     return await open(path);
   } catch (error) {
-    throw new DriverError(NAME, `The deno-kv driver could not open the store at ${path ?? "the default location"}: ${messageOf(error)}`, {
-      code: "OPEN_FAILED",
-      cause: error,
-    });
+    throw new DriverError(
+      NAME,
+      `The deno-kv driver could not open the store at ${path ?? "the default location"}: ${
+        messageOf(error)
+      }`,
+      {
+        code: "OPEN_FAILED",
+        cause: error,
+      },
+    );
   }
 }
 

@@ -41,7 +41,10 @@ export function parseLease(value: unknown): LeaseHolder | undefined {
   if (!(value instanceof Uint8Array)) return undefined;
   try {
     const a = JSON.parse(text.decode(value));
-    if (Array.isArray(a) && (a[0] === "l1" || a[0] === "l2") && typeof a[1] === "string" && typeof a[2] === "number") {
+    if (
+      Array.isArray(a) && (a[0] === "l1" || a[0] === "l2") && typeof a[1] === "string" &&
+      typeof a[2] === "number"
+    ) {
       const holder: LeaseHolder = { owner: a[1], expiresAt: a[2] };
       if (a[0] === "l2" && typeof a[3] === "object" && a[3] !== null) holder.process = a[3];
       return holder;
@@ -52,7 +55,11 @@ export function parseLease(value: unknown): LeaseHolder | undefined {
   return undefined;
 }
 
-function leaseBytes(owner: string, expiresAt: number, process: ProcessInfo | undefined): Uint8Array {
+function leaseBytes(
+  owner: string,
+  expiresAt: number,
+  process: ProcessInfo | undefined,
+): Uint8Array {
   return utf8.encode(JSON.stringify(["l2", owner, expiresAt, process ?? null]));
 }
 
@@ -84,7 +91,9 @@ export class Leases {
     const entry = read ?? await this.kv.get(key);
     const holder = entry.versionstamp === null ? undefined : parseLease(entry.value);
     const me = await this.#me;
-    if (holder && holder.expiresAt > this.now() && !(await this.#gone(holder, owner, me))) return undefined;
+    if (holder && holder.expiresAt > this.now() && !(await this.#gone(holder, owner, me))) {
+      return undefined;
+    }
     const result = await this.kv.atomic().check({ key, versionstamp: entry.versionstamp })
       .set(key, leaseBytes(owner, this.now() + this.leaseMs, me)).commit();
     return result.ok ? result.versionstamp : undefined;
@@ -92,7 +101,9 @@ export class Leases {
 
   /** Whether a lease not yet expired belongs to a process of this host that is provably gone. */
   async #gone(holder: LeaseHolder, owner: string, me: ProcessInfo | undefined): Promise<boolean> {
-    if (!me || !holder.process || holder.owner === owner || holder.process.host !== me.host) return false;
+    if (!me || !holder.process || holder.owner === owner || holder.process.host !== me.host) {
+      return false;
+    }
     // One look per holder process a second at most, however many of its leases are waited for.
     const key = `${holder.process.pid}:${holder.process.start ?? ""}`;
     const seen = this.#looked.get(key);
@@ -146,7 +157,10 @@ export class Leases {
           let result;
           try {
             const me = await this.#me;
-            result = await kv.atomic().check({ key, versionstamp: stamp }).set(key, leaseBytes(owner, this.now() + this.leaseMs, me)).commit();
+            result = await kv.atomic().check({ key, versionstamp: stamp }).set(
+              key,
+              leaseBytes(owner, this.now() + this.leaseMs, me),
+            ).commit();
           } catch (error) {
             throw storeFailed(error, `renew the lease of task "${id}"`);
           }
@@ -154,7 +168,10 @@ export class Leases {
             stamp = result.versionstamp;
             return;
           }
-          const error = new OwnershipLostError(id, "its deno-kv lease expired and another engine took it");
+          const error = new OwnershipLostError(
+            id,
+            "its deno-kv lease expired and another engine took it",
+          );
           lost.abort(error);
           throw error;
         }),

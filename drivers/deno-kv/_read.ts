@@ -22,13 +22,18 @@ const RETRIES = 8;
 /** Maps a failure of the store itself to a `DriverError`; stater errors pass through. */
 export function storeFailed(error: unknown, action: string): Error {
   if (error instanceof StaterError) return error;
-  return new DriverError("deno-kv", `The deno-kv driver could not ${action}: ${messageOf(error)}`, { cause: error, code: "KV_FAILED" });
+  return new DriverError("deno-kv", `The deno-kv driver could not ${action}: ${messageOf(error)}`, {
+    cause: error,
+    code: "KV_FAILED",
+  });
 }
 
 /** Reads any number of keys, 10 at a time (each group consistent on its own). */
 export async function getAll(kv: KvLike, keys: readonly KvKey[]): Promise<KvEntryMaybe[]> {
   const groups: Promise<KvEntryMaybe[]>[] = [];
-  for (let i = 0; i < keys.length; i += GET_MANY) groups.push(kv.getMany(keys.slice(i, i + GET_MANY)));
+  for (let i = 0; i < keys.length; i += GET_MANY) {
+    groups.push(kv.getMany(keys.slice(i, i + GET_MANY)));
+  }
   return (await Promise.all(groups)).flat();
 }
 
@@ -44,12 +49,20 @@ export interface Loaded {
 }
 
 /** The record in a main entry, or `null` when its chunks were replaced meanwhile (read again). */
-async function loadEntry(kv: KvLike, keys: Keys, idKey: IdKey, entry: KvEntryMaybe): Promise<Loaded | null> {
+async function loadEntry(
+  kv: KvLike,
+  keys: Keys,
+  idKey: IdKey,
+  entry: KvEntryMaybe,
+): Promise<Loaded | null> {
   const where = whereOf(idKey);
   const { head, bodyAt } = parseHead(entry.value, where);
   const value = entry.value as Uint8Array;
   if (head.chunks === 0) return { record: decodeBody(value.subarray(bodyAt), where), head };
-  const parts = await getAll(kv, Array.from({ length: head.chunks }, (_, i) => keys.chunk(idKey, head.nonce, i)));
+  const parts = await getAll(
+    kv,
+    Array.from({ length: head.chunks }, (_, i) => keys.chunk(idKey, head.nonce, i)),
+  );
   if (parts.some((p) => p.versionstamp === null)) return null;
   const bytes: Uint8Array[] = [];
   for (const p of parts) {
@@ -66,12 +79,22 @@ async function loadEntry(kv: KvLike, keys: Keys, idKey: IdKey, entry: KvEntryMay
 }
 
 /** The record of `idKey`, read again while a writer replaces its chunks under us. */
-export async function readRecord(kv: KvLike, keys: Keys, idKey: IdKey, first?: KvEntryMaybe): Promise<TaskRecord | undefined> {
+export async function readRecord(
+  kv: KvLike,
+  keys: Keys,
+  idKey: IdKey,
+  first?: KvEntryMaybe,
+): Promise<TaskRecord | undefined> {
   return (await readLoaded(kv, keys, idKey, first))?.record;
 }
 
 /** Like {@linkcode readRecord}, with the head. */
-export async function readLoaded(kv: KvLike, keys: Keys, idKey: IdKey, first?: KvEntryMaybe): Promise<Loaded | undefined> {
+export async function readLoaded(
+  kv: KvLike,
+  keys: Keys,
+  idKey: IdKey,
+  first?: KvEntryMaybe,
+): Promise<Loaded | undefined> {
   let entry = first;
   for (let i = 0; i < RETRIES; i++) {
     entry ??= await kv.get(keys.task(idKey));
@@ -96,7 +119,9 @@ export async function listRecords(kv: KvLike, keys: Keys, query: ListQuery): Pro
     const loads: Promise<void>[] = [];
     for await (const entry of kv.list({ prefix: keys.tasks }, { batchSize: 500 })) {
       const idKey = entry.key[entry.key.length - 1] as IdKey;
-      if (query.work !== undefined && parseHead(entry.value, whereOf(idKey)).head.work !== query.work) continue;
+      if (
+        query.work !== undefined && parseHead(entry.value, whereOf(idKey)).head.work !== query.work
+      ) continue;
       loads.push(readRecord(kv, keys, idKey, entry).then(keep));
     }
     await Promise.all(loads);
@@ -107,11 +132,23 @@ export async function listRecords(kv: KvLike, keys: Keys, query: ListQuery): Pro
     if (!TASK_STATUSES.includes(status)) continue;
     for await (const entry of kv.list({ prefix: keys.statuses(status) }, { batchSize: 500 })) {
       const idKey = entry.key[entry.key.length - 1] as IdKey;
-      if (query.work !== undefined && parseHead(entry.value, `the index entry of task ${showIdKey(idKey)}`).head.work !== query.work) continue;
+      if (
+        query.work !== undefined &&
+        parseHead(entry.value, `the index entry of task ${showIdKey(idKey)}`).head.work !==
+          query.work
+      ) continue;
       ids.push(idKey);
     }
   }
   const mains = await getAll(kv, ids.map((id) => keys.task(id)));
-  await Promise.all(mains.map((entry, i) => (entry.versionstamp === null ? undefined : readRecord(kv, keys, ids[i]!, entry).then(keep))));
+  await Promise.all(
+    mains.map((
+      entry,
+      i,
+    ) => (entry.versionstamp === null
+      ? undefined
+      : readRecord(kv, keys, ids[i]!, entry).then(keep))
+    ),
+  );
   return out;
 }

@@ -60,7 +60,15 @@ function randomNonce(): string {
 }
 
 function headText(head: Head): string {
-  return JSON.stringify(["s1", head.rev, head.status, head.work, head.owner, head.chunks, head.nonce]);
+  return JSON.stringify([
+    "s1",
+    head.rev,
+    head.status,
+    head.work,
+    head.owner,
+    head.chunks,
+    head.nonce,
+  ]);
 }
 
 /** Encodes `record`; throws `StateNotStorableError` for what cannot be stored, or when it is too large. */
@@ -76,7 +84,14 @@ export function encodeRecord(record: TaskRecord, owner: string): Encoded {
         `bytes per record (what one Deno KV atomic operation can write); keep large data elsewhere and store a reference`,
     );
   }
-  const head: Head = { rev: record.rev, status: record.status, work: record.work, owner, chunks: 0, nonce: "" };
+  const head: Head = {
+    rev: record.rev,
+    status: record.status,
+    work: record.work,
+    owner,
+    chunks: 0,
+    nonce: "",
+  };
   let headBytes = utf8.encode(headText(head));
   if (headBytes.length + 1 + body.length <= MAX_VALUE_BYTES) {
     const value = new Uint8Array(headBytes.length + 1 + body.length);
@@ -89,7 +104,9 @@ export function encodeRecord(record: TaskRecord, owner: string): Encoded {
   head.nonce = randomNonce();
   headBytes = utf8.encode(headText(head));
   const chunks: Uint8Array[] = [];
-  for (let at = 0; at < body.length; at += CHUNK_BYTES) chunks.push(body.subarray(at, at + CHUNK_BYTES));
+  for (let at = 0; at < body.length; at += CHUNK_BYTES) {
+    chunks.push(body.subarray(at, at + CHUNK_BYTES));
+  }
   const value = new Uint8Array(headBytes.length + 1);
   value.set(headBytes);
   value[headBytes.length] = LF;
@@ -110,7 +127,9 @@ const decoder = new TextDecoder("utf-8", { fatal: true });
 
 /** Parses the head at the start of `value` (a main value or an index value); `where` names the key. */
 export function parseHead(value: unknown, where: string): { head: Head; bodyAt: number } {
-  if (!(value instanceof Uint8Array)) throw corrupt(where, `its value is ${value === null ? "null" : typeof value}, not bytes`);
+  if (!(value instanceof Uint8Array)) {
+    throw corrupt(where, `its value is ${value === null ? "null" : typeof value}, not bytes`);
+  }
   let end = value.indexOf(LF);
   if (end < 0) end = value.length;
   let raw: unknown;
@@ -121,13 +140,22 @@ export function parseHead(value: unknown, where: string): { head: Head; bodyAt: 
   }
   const a = raw as unknown[];
   if (
-    !Array.isArray(a) || a[0] !== "s1" || typeof a[1] !== "number" || !TASK_STATUSES.includes(a[2] as TaskStatus) ||
-    typeof a[3] !== "string" || typeof a[4] !== "string" || typeof a[5] !== "number" || typeof a[6] !== "string"
+    !Array.isArray(a) || a[0] !== "s1" || typeof a[1] !== "number" ||
+    !TASK_STATUSES.includes(a[2] as TaskStatus) ||
+    typeof a[3] !== "string" || typeof a[4] !== "string" || typeof a[5] !== "number" ||
+    typeof a[6] !== "string"
   ) {
     throw corrupt(where, "its head is not a stater record head");
   }
   return {
-    head: { rev: a[1], status: a[2] as TaskStatus, work: a[3], owner: a[4], chunks: a[5], nonce: a[6] },
+    head: {
+      rev: a[1],
+      status: a[2] as TaskStatus,
+      work: a[3],
+      owner: a[4],
+      chunks: a[5],
+      nonce: a[6],
+    },
     bodyAt: end + 1,
   };
 }
@@ -139,7 +167,9 @@ export function decodeBody(body: Uint8Array, where: string): TaskRecord {
     const record = fromJSONValue(parts[0]) as TaskRecord;
     record.state = fromJSONValue(parts[1]);
     if (parts.length > 2) record.result = fromJSONValue(parts[2]);
-    if (typeof record.id !== "string" || typeof record.rev !== "number") throw new TypeError("the body has no id or revision");
+    if (typeof record.id !== "string" || typeof record.rev !== "number") {
+      throw new TypeError("the body has no id or revision");
+    }
     return record;
   } catch (error) {
     throw corrupt(where, "its body is not a stater record", error);

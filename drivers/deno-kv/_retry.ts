@@ -70,7 +70,11 @@ class ReplayedAtomic implements KvAtomic {
   }
 }
 
-async function* listed(kv: KvLike, selector: { prefix: KvKey }, options?: { batchSize?: number }): AsyncIterable<KvEntryMaybe> {
+async function* listed(
+  kv: KvLike,
+  selector: { prefix: KvKey },
+  options?: { batchSize?: number },
+): AsyncIterable<KvEntryMaybe> {
   const entries = await whileBusy(async () => {
     const out: KvEntryMaybe[] = [];
     for await (const entry of kv.list(selector, options)) out.push(entry);

@@ -25,7 +25,11 @@ export class LeaseWaits {
   #waiters = new Set<Waiter>();
   #timer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(private readonly kv: KvLike, private readonly take: Take, private readonly pollMs: number) {}
+  constructor(
+    private readonly kv: KvLike,
+    private readonly take: Take,
+    private readonly pollMs: number,
+  ) {}
 
   /** Resolves with the versionstamp of our lease once taken, or `undefined` when `signal` aborts. */
   wait(key: KvKey, owner: string, signal: AbortSignal): Promise<string | undefined> {

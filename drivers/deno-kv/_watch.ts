@@ -110,10 +110,17 @@ export class ChangeFeed {
     this.#clock = clock;
     const now = new Map<string, Seen>();
     for (const status of ACTIVE) {
-      for await (const entry of this.kv.list({ prefix: this.keys.statuses(status) }, { batchSize: 500 })) {
+      for await (
+        const entry of this.kv.list({ prefix: this.keys.statuses(status) }, { batchSize: 500 })
+      ) {
         const idKey = entry.key[entry.key.length - 1] as IdKey;
         const { head } = parseHead(entry.value, `the index entry of ${whereOf(idKey)}`);
-        now.set(mapKey(idKey), { idKey, stamp: entry.versionstamp!, work: head.work, owner: head.owner });
+        now.set(mapKey(idKey), {
+          idKey,
+          stamp: entry.versionstamp!,
+          work: head.work,
+          owner: head.owner,
+        });
       }
     }
     const before = this.#seen;
@@ -123,14 +130,18 @@ export class ChangeFeed {
     // otherwise go unheard until it changes again (the engine takes the
     // tasks it already knows as they are).
     const changed: Seen[] = [];
-    for (const [k, seen] of now) if (before.get(k)?.stamp !== seen.stamp && seen.owner !== this.owner) changed.push(seen);
-    if (!first) for (const [k, seen] of before) if (!now.has(k)) changed.push(seen);
+    for (const [k, seen] of now) {
+      if (before.get(k)?.stamp !== seen.stamp && seen.owner !== this.owner) changed.push(seen);
+    }
+    if (!first) { for (const [k, seen] of before) if (!now.has(k)) changed.push(seen); }
     const events: DriverEvent[] = [];
     for (const seen of changed) {
       if (this.#listeners.size === 0) break;
       const loaded = await readLoaded(this.kv, this.keys, seen.idKey);
       if (loaded) {
-        if (loaded.head.owner !== this.owner) events.push({ type: "commit", owner: loaded.head.owner, record: loaded.record });
+        if (loaded.head.owner !== this.owner) {
+          events.push({ type: "commit", owner: loaded.head.owner, record: loaded.record });
+        }
       } else if (typeof seen.idKey === "string") {
         events.push({ type: "removed", owner: "", id: seen.idKey, work: seen.work });
       }

@@ -8,7 +8,15 @@
 
 import { mkdir } from "node:fs/promises";
 import { resolve } from "node:path";
-import { type Driver, type DriverContext, type ListQuery, type TaskRecord, type Write, writeId, type WriteResult } from "../../src/driver.ts";
+import {
+  type Driver,
+  type DriverContext,
+  type ListQuery,
+  type TaskRecord,
+  type Write,
+  writeId,
+  type WriteResult,
+} from "../../src/driver.ts";
 import { checkStorable } from "../../src/codec.ts";
 import { DriverError } from "../../src/errors.ts";
 import { mapFsError } from "./_errors.ts";
@@ -16,7 +24,14 @@ import { linesFrame } from "./_file.ts";
 import { isFinished } from "./_index.ts";
 import { takeLock } from "./_lock.ts";
 import { deleteLine, type Entry, putLine, readRecord } from "./_record.ts";
-import { COMPACT_MIN, compact, flushLater, loadFinished, openSession, type Session } from "./_session.ts";
+import {
+  compact,
+  COMPACT_MIN,
+  flushLater,
+  loadFinished,
+  openSession,
+  type Session,
+} from "./_session.ts";
 import type { FsDriverOptions } from "./mod.ts";
 
 /** Failures to inject in tests: called before each journal write; throwing fails that write. */
@@ -27,12 +42,19 @@ export interface FsFaults {
 
 /** Builds the driver; `faults` is for tests. */
 export function createFsDriver(options: FsDriverOptions, faults: FsFaults = {}): Driver {
-  if (typeof options !== "object" || options === null || typeof options.dir !== "string" || options.dir === "") {
-    throw new TypeError('fsDriver() needs { dir }: the folder of the store, such as fsDriver({ dir: ".stater" })');
+  if (
+    typeof options !== "object" || options === null || typeof options.dir !== "string" ||
+    options.dir === ""
+  ) {
+    throw new TypeError(
+      'fsDriver() needs { dir }: the folder of the store, such as fsDriver({ dir: ".stater" })',
+    );
   }
   const durability = options.durability ?? "strict";
   if (durability !== "strict" && durability !== "relaxed") {
-    throw new RangeError(`fsDriver() durability must be "strict" or "relaxed", not ${JSON.stringify(durability)}`);
+    throw new RangeError(
+      `fsDriver() durability must be "strict" or "relaxed", not ${JSON.stringify(durability)}`,
+    );
   }
   const strict = durability === "strict";
   let session: Session | undefined;
@@ -46,7 +68,13 @@ export function createFsDriver(options: FsDriverOptions, faults: FsFaults = {}):
   }
 
   function live(): Session {
-    if (!session) throw new DriverError("fs", `The fs driver for ${options.dir} is not open: hand it to createEngine(), which opens it`, { code: "NOT_OPEN" });
+    if (!session) {
+      throw new DriverError(
+        "fs",
+        `The fs driver for ${options.dir} is not open: hand it to createEngine(), which opens it`,
+        { code: "NOT_OPEN" },
+      );
+    }
     if (session.broken) throw session.broken;
     return session;
   }
@@ -79,7 +107,10 @@ export function createFsDriver(options: FsDriverOptions, faults: FsFaults = {}):
         lines.push(entry.line);
         results.push({ ok: true });
       } catch (error) {
-        results.push({ ok: false, error: error instanceof Error ? error : new Error(String(error)) });
+        results.push({
+          ok: false,
+          error: error instanceof Error ? error : new Error(String(error)),
+        });
       }
     }
     if (lines.length === 0) return results;
@@ -102,7 +133,9 @@ export function createFsDriver(options: FsDriverOptions, faults: FsFaults = {}):
         throw (s.broken = mapFsError(error, `flush ${s.journal.path} to the disk`));
       }
     } else flushLater(s);
-    for (const [id, entry] of staged) s.index.applyJournal(entry ? { put: entry } : { deleted: id });
+    for (const [id, entry] of staged) {
+      s.index.applyJournal(entry ? { put: entry } : { deleted: id });
+    }
     if (s.journal.size > COMPACT_MIN && s.journal.size > 3 * s.index.activeChars) {
       // The commit stands; a failed compaction leaves a longer journal and is tried again later.
       await compact(s).catch((error) => s.report(mapFsError(error, `compact ${s.journal.path}`)));
@@ -111,7 +144,13 @@ export function createFsDriver(options: FsDriverOptions, faults: FsFaults = {}):
   }
 
   async function open(context: DriverContext): Promise<void> {
-    if (session) throw new DriverError("fs", `The fs driver for ${options.dir} is already open: give each engine its own fsDriver()`, { code: "ALREADY_OPEN" });
+    if (session) {
+      throw new DriverError(
+        "fs",
+        `The fs driver for ${options.dir} is already open: give each engine its own fsDriver()`,
+        { code: "ALREADY_OPEN" },
+      );
+    }
     const dir = resolve(options.dir);
     try {
       await mkdir(dir, { recursive: true });
@@ -154,7 +193,8 @@ export function createFsDriver(options: FsDriverOptions, faults: FsFaults = {}):
 
   async function list(query: ListQuery = {}): Promise<TaskRecord[]> {
     const s = live();
-    const activeOnly = query.status !== undefined && query.status.every((status) => !isFinished(status));
+    const activeOnly = query.status !== undefined &&
+      query.status.every((status) => !isFinished(status));
     if (!activeOnly) await exclusive(() => loadFinished(s));
     const out: TaskRecord[] = [];
     for (const entry of s.index.entries(activeOnly)) {

@@ -9,16 +9,21 @@ import { DriverError, StaterError } from "../../src/errors.ts";
 
 const ADVICE: Record<string, string> = {
   ENOSPC: "the disk is full: free some space, then resume the paused tasks",
-  EDQUOT: "the disk quota is exhausted: free some space or raise the quota, then resume the paused tasks",
-  EACCES: "permission denied: give this process read and write access to the store folder, or pick another dir",
-  EPERM: "the operation is not permitted: give this process read and write access to the store folder, or pick another dir",
+  EDQUOT:
+    "the disk quota is exhausted: free some space or raise the quota, then resume the paused tasks",
+  EACCES:
+    "permission denied: give this process read and write access to the store folder, or pick another dir",
+  EPERM:
+    "the operation is not permitted: give this process read and write access to the store folder, or pick another dir",
   EROFS: "the file system is read-only: pick a dir on a writable file system",
   EEXIST: "a file stands where the store folder should be: pick another dir",
   ENOTDIR: "a part of the path is a file, not a folder: pick another dir",
   EISDIR: "a folder stands where the store expects a file: move it away, or pick another dir",
-  ENOENT: "a file or folder is missing: check that dir exists and is not removed while the store is open",
+  ENOENT:
+    "a file or folder is missing: check that dir exists and is not removed while the store is open",
   EMFILE: "this process has too many open files: close some, or raise its limit",
-  EIO: "the disk reported an I/O error: check the disk; the store keeps every commit made before it",
+  EIO:
+    "the disk reported an I/O error: check the disk; the store keeps every commit made before it",
 };
 
 /** The `code` of a native error, when it has a string one. */
@@ -35,9 +40,14 @@ export function errorCode(error: unknown): string | undefined {
 export function mapFsError(error: unknown, action: string): StaterError {
   if (error instanceof StaterError) return error;
   const code = errorCode(error);
-  const advice = (code && ADVICE[code]) ?? `${error instanceof Error ? error.message : String(error)}`;
-  return new DriverError("fs", `The fs driver could not ${action}${code ? ` (${code})` : ""}: ${advice}`, {
-    cause: error,
-    code: code ?? "DRIVER_ERROR",
-  });
+  const advice = (code && ADVICE[code]) ??
+    `${error instanceof Error ? error.message : String(error)}`;
+  return new DriverError(
+    "fs",
+    `The fs driver could not ${action}${code ? ` (${code})` : ""}: ${advice}`,
+    {
+      cause: error,
+      code: code ?? "DRIVER_ERROR",
+    },
+  );
 }

@@ -21,7 +21,8 @@ let encoder: TextEncoder | undefined;
 let decoder: TextDecoder | undefined;
 let zeros: Uint8Array | undefined;
 const utf8 = (s: string) => (encoder ??= new TextEncoder()).encode(s);
-const text = (bytes: Uint8Array) => (decoder ??= new TextDecoder("utf-8", { fatal: true })).decode(bytes);
+const text = (bytes: Uint8Array) =>
+  (decoder ??= new TextDecoder("utf-8", { fatal: true })).decode(bytes);
 
 /** The first frame of every store file. */
 export function headerFrame(kind: string, extra: Record<string, unknown> = {}): Uint8Array {
@@ -55,7 +56,10 @@ export async function readStoreFile(path: string, kind: string): Promise<ReadFil
   if (!first) {
     // Store files are written whole before they get their name, so only an empty one lacks a header.
     if (bytes.every((b) => b === 0)) return undefined;
-    throw new StoreCorruptError(`The fs driver found ${path}, which is not a stater ${kind} file: move it out of the store folder`, { file: path, offset: 0 });
+    throw new StoreCorruptError(
+      `The fs driver found ${path}, which is not a stater ${kind} file: move it out of the store folder`,
+      { file: path, offset: 0 },
+    );
   }
   let header: Record<string, unknown>;
   try {
@@ -64,16 +68,28 @@ export async function readStoreFile(path: string, kind: string): Promise<ReadFil
     header = {};
   }
   if (header.stater !== "fs" || header.kind !== kind) {
-    throw new StoreCorruptError(`The fs driver found ${path}, which is not a stater ${kind} file: move it out of the store folder`, { file: path, offset: 0 });
+    throw new StoreCorruptError(
+      `The fs driver found ${path}, which is not a stater ${kind} file: move it out of the store folder`,
+      { file: path, offset: 0 },
+    );
   }
   if (header.v !== 1) {
-    throw new StoreCorruptError(`${path} was written by a newer stater (format ${String(header.v)}): upgrade stater to open this store`, { file: path, offset: 0 });
+    throw new StoreCorruptError(
+      `${path} was written by a newer stater (format ${
+        String(header.v)
+      }): upgrade stater to open this store`,
+      { file: path, offset: 0 },
+    );
   }
   const texts = rest.map((f) => {
     try {
       return { offset: f.offset, text: text(f.payload) };
     } catch (cause) {
-      throw new StoreCorruptError(`The fs driver found a record in ${path} at byte ${f.offset} that is not UTF-8 text: restore the store from a backup`, { file: path, offset: f.offset }, { cause });
+      throw new StoreCorruptError(
+        `The fs driver found a record in ${path} at byte ${f.offset} that is not UTF-8 text: restore the store from a backup`,
+        { file: path, offset: f.offset },
+        { cause },
+      );
     }
   });
   return { ...scan, header, texts };
@@ -101,7 +117,9 @@ export async function syncFolder(dir: string): Promise<void> {
     await handle.sync();
   } catch (error) {
     // Some platforms (Windows) cannot open or sync a folder; the rename is still atomic there.
-    if (!["EISDIR", "EPERM", "EACCES", "EINVAL", "ENOTSUP"].includes(errorCode(error) ?? "")) throw error;
+    if (!["EISDIR", "EPERM", "EACCES", "EINVAL", "ENOTSUP"].includes(errorCode(error) ?? "")) {
+      throw error;
+    }
   } finally {
     await handle?.close();
   }
@@ -144,7 +162,9 @@ export class AppendFile {
       while (at < target) {
         const z = (zeros ??= new Uint8Array(64 * 1024));
         const n = Math.min(z.length, target - at);
-        at += sync ? writeSync(this.handle.fd, z, 0, n, at) : (await this.handle.write(z, 0, n, at)).bytesWritten;
+        at += sync
+          ? writeSync(this.handle.fd, z, 0, n, at)
+          : (await this.handle.write(z, 0, n, at)).bytesWritten;
       }
     } catch {
       // Out of space for the reserve: the append below reports it if it does not fit either.

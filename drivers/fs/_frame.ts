@@ -59,7 +59,10 @@ export function scanFrames(bytes: Uint8Array, file: string, start = 0): Scan {
     const length = view.getUint32(at, true);
     const sum = view.getUint32(at + 4, true);
     const end = at + FRAME_HEADER + length;
-    if (length > 0 && length <= MAX_FRAME && end <= bytes.length && crc32(bytes, at + FRAME_HEADER, end) === sum) {
+    if (
+      length > 0 && length <= MAX_FRAME && end <= bytes.length &&
+      crc32(bytes, at + FRAME_HEADER, end) === sum
+    ) {
       frames.push({ offset: at, payload: bytes.subarray(at + FRAME_HEADER, end) });
       at = end;
       continue;

@@ -61,7 +61,9 @@ export class StoreIndex {
 
   /** Every current entry matching the filter; `finished` must be loaded when `activeOnly` is false. */
   *entries(activeOnly: boolean): Iterable<Entry> {
-    for (const entry of this.journal.values()) if (entry && (!activeOnly || !isFinished(entry.status))) yield entry;
+    for (const entry of this.journal.values()) {
+      if (entry && (!activeOnly || !isFinished(entry.status))) yield entry;
+    }
     if (activeOnly || !this.finished) return;
     for (const [id, entry] of this.finished) if (!this.journal.has(id)) yield entry;
   }
@@ -82,7 +84,9 @@ export class StoreIndex {
     for (const [id, entry] of this.journal) {
       if (entry !== null && !isFinished(entry.status)) continue;
       this.journal.delete(id);
-      if (this.finished) StoreIndex.applyFinished(this.finished, entry ? { put: entry } : { deleted: id });
+      if (this.finished) {
+        StoreIndex.applyFinished(this.finished, entry ? { put: entry } : { deleted: id });
+      }
     }
     this.movable = 0;
   }

@@ -51,7 +51,11 @@ async function readText(path: string): Promise<string | undefined> {
 }
 
 /** Why `holder` is provably dead, or `undefined` when it may be alive. */
-async function deadReason(holder: LockInfo, path: string, me: LockInfo): Promise<string | undefined> {
+async function deadReason(
+  holder: LockInfo,
+  path: string,
+  me: LockInfo,
+): Promise<string | undefined> {
   const rebooted = Boolean(holder.boot && me.boot && holder.boot !== me.boot);
   const reused = Boolean(holder.start && me.start && holder.start !== me.start);
   if (holder.host === me.host && holder.pid === me.pid && !rebooted && !reused) {
@@ -62,7 +66,9 @@ async function deadReason(holder: LockInfo, path: string, me: LockInfo): Promise
 
 function describe(holder: LockInfo | undefined): string {
   if (!holder) return "an engine that is taking it right now";
-  const since = typeof holder.since === "number" ? ` since ${new Date(holder.since).toISOString()}` : "";
+  const since = typeof holder.since === "number"
+    ? ` since ${new Date(holder.since).toISOString()}`
+    : "";
   return `process ${holder.pid} on host "${holder.host}" (owner "${holder.owner}")${since}`;
 }
 
@@ -71,7 +77,14 @@ export async function takeLock(dir: string, owner: string): Promise<HeldLock> {
   const path = join(dir, LOCK_FILE);
   const self = await thisProcess();
   // Where the host name may not be asked (Deno without --allow-sys), a dead holder is never replaced by itself.
-  const me: LockInfo = { pid: process.pid, host: self?.host ?? "", since: Date.now(), owner, boot: self?.boot, start: self?.start };
+  const me: LockInfo = {
+    pid: process.pid,
+    host: self?.host ?? "",
+    since: Date.now(),
+    owner,
+    boot: self?.boot,
+    start: self?.start,
+  };
   const text = JSON.stringify(me);
   let replaced: string | undefined;
   for (let attempt = 0; attempt < 5; attempt++) {
@@ -110,7 +123,9 @@ export async function takeLock(dir: string, owner: string): Promise<HeldLock> {
     }
     if (!reason) {
       throw new StoreLockedError(
-        `The fs store in ${dir} is held by ${describe(holder)}: close that engine first (one engine writes a store ` +
+        `The fs store in ${dir} is held by ${
+          describe(holder)
+        }: close that engine first (one engine writes a store ` +
           `at a time). If that process is gone and ran on another machine, delete ${path}`,
         holder && { pid: holder.pid, host: holder.host, since: holder.since, owner: holder.owner },
       );
@@ -127,5 +142,7 @@ export async function takeLock(dir: string, owner: string): Promise<HeldLock> {
     else replaced = `${describe(holder)} held it, but ${reason}`;
     await unlink(aside).catch(() => {});
   }
-  throw new StoreLockedError(`The fs store in ${dir} is being taken by other engines at the same time: try again`);
+  throw new StoreLockedError(
+    `The fs store in ${dir} is being taken by other engines at the same time: try again`,
+  );
 }

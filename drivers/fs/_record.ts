@@ -40,7 +40,13 @@ export function putLine(record: TaskRecord): Entry {
   const parts: unknown[] = [toJSONValue(fields, "record").json, toJSONValue(state, "state").json];
   if ("result" in record) parts.push(toJSONValue(result, "result").json);
   const head = JSON.stringify(["p", record.id, record.status, record.work, record.rev]);
-  return { id: record.id, status: record.status, work: record.work, rev: record.rev, line: `${head}\t${JSON.stringify(parts)}` };
+  return {
+    id: record.id,
+    status: record.status,
+    work: record.work,
+    rev: record.rev,
+    line: `${head}\t${JSON.stringify(parts)}`,
+  };
 }
 
 /** The line of a delete. */
@@ -69,8 +75,13 @@ export function parseLine(line: string, file: string, offset: number): Line {
   }
   if (Array.isArray(head) && typeof head[1] === "string") {
     if (head[0] === "d" && tab < 0) return { deleted: head[1] };
-    if (head[0] === "p" && tab > 0 && typeof head[2] === "string" && typeof head[3] === "string" && typeof head[4] === "number") {
-      return { put: { id: head[1], status: head[2] as TaskStatus, work: head[3], rev: head[4], line } };
+    if (
+      head[0] === "p" && tab > 0 && typeof head[2] === "string" && typeof head[3] === "string" &&
+      typeof head[4] === "number"
+    ) {
+      return {
+        put: { id: head[1], status: head[2] as TaskStatus, work: head[3], rev: head[4], line },
+      };
     }
   }
   throw corrupt(file, offset);

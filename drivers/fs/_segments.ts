@@ -40,7 +40,8 @@ export class Segments {
 
   /** Learns the segments from the folder's file names. */
   scan(names: readonly string[]): void {
-    this.numbers = names.map((n) => NAME.exec(n)?.[1]).filter((n): n is string => n !== undefined).map(Number).sort((a, b) => a - b);
+    this.numbers = names.map((n) => NAME.exec(n)?.[1]).filter((n): n is string => n !== undefined)
+      .map(Number).sort((a, b) => a - b);
   }
 
   /** The path of segment `n`. */
@@ -52,7 +53,10 @@ export class Segments {
   async write(lines: readonly string[], covers?: number): Promise<void> {
     const n = (this.numbers.at(-1) ?? 0) + 1;
     const header = headerFrame("finished", covers === undefined ? {} : { covers });
-    await replaceFile(this.path(n), concat(lines.length > 0 ? [header, linesFrame(lines)] : [header]));
+    await replaceFile(
+      this.path(n),
+      concat(lines.length > 0 ? [header, linesFrame(lines)] : [header]),
+    );
     this.numbers.push(n);
     if (covers !== undefined) await this.#drop(covers);
   }
@@ -66,16 +70,23 @@ export class Segments {
   async load(index: StoreIndex): Promise<string[]> {
     const finished = new Map<string, Entry>();
     const files = [];
-    for (const n of this.numbers) files.push({ n, path: this.path(n), read: await readStoreFile(this.path(n), "finished") });
+    for (const n of this.numbers) {
+      files.push({ n, path: this.path(n), read: await readStoreFile(this.path(n), "finished") });
+    }
     // A merge left its inputs behind when it was cut short: the merged segment covers them.
-    const covered = Math.max(0, ...files.map((f) => (typeof f.read?.header.covers === "number" ? f.read.header.covers : 0)));
+    const covered = Math.max(
+      0,
+      ...files.map((f) => (typeof f.read?.header.covers === "number" ? f.read.header.covers : 0)),
+    );
     if (covered > 0) await this.#drop(covered);
     const torn: string[] = [];
     for (const { n, path, read } of files) {
       if (n <= covered || !read) continue;
       if (read.torn) torn.push(`${path}: ${read.torn}`);
       for (const { offset, text } of read.texts) {
-        for (const line of text.split("\n")) StoreIndex.applyFinished(finished, parseLine(line, path, offset));
+        for (const line of text.split("\n")) {
+          StoreIndex.applyFinished(finished, parseLine(line, path, offset));
+        }
       }
     }
     index.finished = finished;

@@ -12,7 +12,14 @@ import { join } from "node:path";
 import type { DriverContext } from "../../src/driver.ts";
 import { type StaterError, StoreCorruptError } from "../../src/errors.ts";
 import { mapFsError } from "./_errors.ts";
-import { AppendFile, headerFrame, linesFrame, readStoreFile, removeFile, replaceFile } from "./_file.ts";
+import {
+  AppendFile,
+  headerFrame,
+  linesFrame,
+  readStoreFile,
+  removeFile,
+  replaceFile,
+} from "./_file.ts";
 import { StoreIndex } from "./_index.ts";
 import type { HeldLock } from "./_lock.ts";
 import { parseLine } from "./_record.ts";
@@ -45,7 +52,11 @@ export interface Session {
 }
 
 /** Reads the journal of the store in `dir` (whose lock is held) and opens it for appending. */
-export async function openSession(dir: string, lock: HeldLock, context: DriverContext): Promise<Session> {
+export async function openSession(
+  dir: string,
+  lock: HeldLock,
+  context: DriverContext,
+): Promise<Session> {
   const names = await readdir(dir);
   for (const name of names) if (name.endsWith(".tmp")) await removeFile(join(dir, name));
   const segments = new Segments(dir);
@@ -63,23 +74,38 @@ export async function openSession(dir: string, lock: HeldLock, context: DriverCo
       for (const line of text.split("\n")) index.applyJournal(parseLine(line, path, offset));
     }
     if (read.torn) {
-      context.report(new StoreCorruptError(
-        `The fs driver dropped an incomplete commit at the end of ${path} (${read.torn}), left by a crash while ` +
-          `it was written; every commit before it is intact`,
-        { file: path, offset: read.end },
-      ));
+      context.report(
+        new StoreCorruptError(
+          `The fs driver dropped an incomplete commit at the end of ${path} (${read.torn}), left by a crash while ` +
+            `it was written; every commit before it is intact`,
+          { file: path, offset: read.end },
+        ),
+      );
     }
     size = read.end;
   }
   const journal = await AppendFile.open(path, size);
-  return { dir, lock, index, journal, segments, report: context.report, lastBatch: 0, dirty: false };
+  return {
+    dir,
+    lock,
+    index,
+    journal,
+    segments,
+    report: context.report,
+    lastBatch: 0,
+    dirty: false,
+  };
 }
 
 /** Loads the finished segments' index, once. */
 export function loadFinished(s: Session): Promise<void> {
   if (s.index.finished) return Promise.resolve();
   s.loading ??= s.segments.load(s.index).then((torn) => {
-    for (const t of torn) s.report(new StoreCorruptError(`The fs driver dropped a damaged tail of a finished segment (${t})`));
+    for (const t of torn) {
+      s.report(
+        new StoreCorruptError(`The fs driver dropped a damaged tail of a finished segment (${t})`),
+      );
+    }
   }, (error) => {
     s.loading = undefined;
     s.index.finished = undefined;

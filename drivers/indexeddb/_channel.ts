@@ -20,7 +20,6 @@ type Listener = (event: DriverEvent) => void;
 /** The longest a step's commit or a progress report waits before it is broadcast, in ms. */
 export const FLUSH_MS = 10;
 
-
 /** A channel named after the database, opened at first use. */
 export class EventChannel {
   #listeners = new Set<Listener>();
@@ -54,7 +53,9 @@ export class EventChannel {
     else {
       if (key !== undefined) this.#slots.set(key, this.#queue.length);
       // A status change or a removal is never merged: later events of that id queue after it.
-      else for (const type of ["commit", "progress"]) this.#slots.delete(`${type}:${eventId(event)}`);
+      else {for (const type of ["commit", "progress"]) {
+          this.#slots.delete(`${type}:${eventId(event)}`);
+        }}
       this.#queue.push(event);
     }
     if (urgent) this.flush();

@@ -6,7 +6,13 @@
  */
 
 import { unwrap } from "idb";
-import { type ListQuery, type TaskRecord, type Write, writeId, type WriteResult } from "../../src/driver.ts";
+import {
+  type ListQuery,
+  type TaskRecord,
+  type Write,
+  writeId,
+  type WriteResult,
+} from "../../src/driver.ts";
 import type { Database } from "./_database.ts";
 import { isCloneError, notStorable } from "./_errors.ts";
 
@@ -16,7 +22,8 @@ function readwrite(db: Database, durability: "strict" | "relaxed") {
   const results: WriteResult[] = [];
   const done = new Promise<WriteResult[]>((resolve, reject) => {
     tx.oncomplete = () => resolve(results);
-    tx.onabort = () => reject(tx.error ?? new DOMException("The transaction was aborted", "AbortError"));
+    tx.onabort = () =>
+      reject(tx.error ?? new DOMException("The transaction was aborted", "AbortError"));
   });
   return { tx, store: tx.objectStore("tasks"), results, done };
 }
@@ -58,7 +65,11 @@ function abandon(tx: IDBTransaction, done: Promise<unknown>, error: unknown): Pr
  * revision puts the old record back, all inside the transaction, so
  * nothing waits on a round trip.
  */
-export function commitBatch(db: Database, writes: readonly Write[], durability: "strict" | "relaxed"): Promise<WriteResult[]> {
+export function commitBatch(
+  db: Database,
+  writes: readonly Write[],
+  durability: "strict" | "relaxed",
+): Promise<WriteResult[]> {
   const { tx, store, results, done } = readwrite(db, durability);
   try {
     writes.forEach((write, i) => {
@@ -92,7 +103,11 @@ export function commitBatch(db: Database, writes: readonly Write[], durability: 
  * whose lock this driver holds, whose revisions it knows (see `_writes.ts`).
  * Deletes are not taken here.
  */
-export function commitBlind(db: Database, writes: readonly Write[], durability: "strict" | "relaxed"): Promise<WriteResult[]> {
+export function commitBlind(
+  db: Database,
+  writes: readonly Write[],
+  durability: "strict" | "relaxed",
+): Promise<WriteResult[]> {
   const { tx, store, results, done } = readwrite(db, durability);
   try {
     for (const write of writes) {
@@ -117,5 +132,7 @@ export async function listRecords(db: Database, query: ListQuery): Promise<TaskR
   } else {
     records = await db.getAll("tasks");
   }
-  return query.work === undefined ? records : records.filter((record) => record.work === query.work);
+  return query.work === undefined
+    ? records
+    : records.filter((record) => record.work === query.work);
 }

@@ -55,7 +55,7 @@ export function assertGlobals(): void {
     throw new DriverError(
       DRIVER,
       "The indexeddb driver needs IndexedDB's classes (IDBRequest, IDBDatabase, …) as globals, even with an IDBFactory " +
-        "passed in: with fake-indexeddb, import \"fake-indexeddb/auto\"",
+        'passed in: with fake-indexeddb, import "fake-indexeddb/auto"',
       { code: "UNSUPPORTED" },
     );
   }
@@ -93,7 +93,9 @@ export function openDatabase(
       if (!db.objectStoreNames.contains("tasks")) {
         db.createObjectStore("tasks", { keyPath: "id" }).createIndex("status", "status");
       }
-      if (!db.objectStoreNames.contains("leases")) db.createObjectStore("leases", { keyPath: "id" });
+      if (!db.objectStoreNames.contains("leases")) {
+        db.createObjectStore("leases", { keyPath: "id" });
+      }
     };
     request.onblocked = () => {
       if (settled) return;
@@ -128,7 +130,11 @@ export function openDatabase(
       };
       db.onversionchange = (event) => {
         db.close();
-        lose(event.newVersion === null ? "deleted by another tab or by clearing site data" : "upgraded by another tab");
+        lose(
+          event.newVersion === null
+            ? "deleted by another tab or by clearing site data"
+            : "upgraded by another tab",
+        );
       };
       db.onclose = () => lose("closed by the browser (site data cleared or storage failure)");
       resolve(wrap(db) as unknown as Database);

@@ -16,7 +16,9 @@ export function isBlob(value: object): boolean {
 }
 
 function nameOf(error: unknown): string {
-  return typeof error === "object" && error !== null ? String((error as { name?: unknown }).name ?? "") : "";
+  return typeof error === "object" && error !== null
+    ? String((error as { name?: unknown }).name ?? "")
+    : "";
 }
 
 /** Whether `error` is structured clone refusing a value (`DataCloneError`). */
@@ -26,7 +28,8 @@ export function isCloneError(error: unknown): boolean {
 
 /** The message of anything thrown. */
 export function messageOf(error: unknown): string {
-  return error instanceof Error || (typeof error === "object" && error !== null && "message" in error)
+  return error instanceof Error ||
+      (typeof error === "object" && error !== null && "message" in error)
     ? String((error as { message: unknown }).message)
     : String(error);
 }
@@ -65,7 +68,10 @@ export function storeError(error: unknown, database: string, doing: string): Err
         { code: "DATABASE_VERSION", cause: error },
       );
     case "InvalidStateError":
-      return new DriverError(DRIVER, `${what}: the connection is closed (${messageOf(error)})`, { code: "DATABASE_CLOSED", cause: error });
+      return new DriverError(DRIVER, `${what}: the connection is closed (${messageOf(error)})`, {
+        code: "DATABASE_CLOSED",
+        cause: error,
+      });
     case "NotFoundError":
       return new DriverError(
         DRIVER,
@@ -73,7 +79,9 @@ export function storeError(error: unknown, database: string, doing: string): Err
         { code: "DATABASE_FOREIGN", cause: error },
       );
     default:
-      return new DriverError(DRIVER, `${what}: ${name ? `${name}: ` : ""}${messageOf(error)}`, { cause: error });
+      return new DriverError(DRIVER, `${what}: ${name ? `${name}: ` : ""}${messageOf(error)}`, {
+        cause: error,
+      });
   }
 }
 
@@ -82,12 +90,17 @@ export function storeError(error: unknown, database: string, doing: string): Err
  * (`DataCloneError`), with the path of the culprit when the core's checker
  * can find it.
  */
-export function notStorable(record: { state: unknown; result?: unknown }, error: unknown): StateNotStorableError {
+export function notStorable(
+  record: { state: unknown; result?: unknown },
+  error: unknown,
+): StateNotStorableError {
   try {
     checkStorable(record.state, "state", isBlob);
     checkStorable(record.result, "result", isBlob);
   } catch (found) {
     if (found instanceof StateNotStorableError) return found;
   }
-  return new StateNotStorableError("state", `IndexedDB could not clone it (${messageOf(error)})`, { cause: error });
+  return new StateNotStorableError("state", `IndexedDB could not clone it (${messageOf(error)})`, {
+    cause: error,
+  });
 }

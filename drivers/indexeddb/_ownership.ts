@@ -24,7 +24,12 @@ export const WAIT_GRACE_MS = 50;
  * Takes the Web Lock `key` for task `id`. Without `wait`, answers at once;
  * with it, waits until the lock is free or `signal` aborts.
  */
-export function lockTask(locks: LockManager, key: string, id: string, options: AcquireOptions): Promise<Lease | undefined> {
+export function lockTask(
+  locks: LockManager,
+  key: string,
+  id: string,
+  options: AcquireOptions,
+): Promise<Lease | undefined> {
   const { wait, signal } = options;
   if (signal.aborted) return Promise.resolve(undefined);
   if (!wait) return request(locks, key, id, { ifAvailable: true }, signal);
@@ -41,7 +46,13 @@ export function lockTask(locks: LockManager, key: string, id: string, options: A
   });
 }
 
-function request(locks: LockManager, key: string, id: string, options: LockOptions, signal: AbortSignal): Promise<Lease | undefined> {
+function request(
+  locks: LockManager,
+  key: string,
+  id: string,
+  options: LockOptions,
+  signal: AbortSignal,
+): Promise<Lease | undefined> {
   return new Promise((resolve, reject) => {
     let granted = false;
     const held = locks.request(key, options, (lock) => {
@@ -51,16 +62,20 @@ function request(locks: LockManager, key: string, id: string, options: LockOptio
       }
       granted = true;
       return new Promise<void>((release) => {
-        resolve({ id, release: () => {
-          release();
-          return held.then(() => undefined, () => undefined);
-        } });
+        resolve({
+          id,
+          release: () => {
+            release();
+            return held.then(() => undefined, () => undefined);
+          },
+        });
       });
     });
     held.catch((error: unknown) => {
       if (granted) return;
-      if (signal.aborted || (error as { name?: string } | null)?.name === "AbortError") resolve(undefined);
-      else reject(error);
+      if (signal.aborted || (error as { name?: string } | null)?.name === "AbortError") {
+        resolve(undefined);
+      } else reject(error);
     });
   });
 }

@@ -84,7 +84,9 @@ export class Writes {
 
   /** Opens the channel on which holders are asked to write (at first use). */
   #open(): BroadcastChannel | undefined {
-    if (this.#channel || this.#closed || typeof BroadcastChannel !== "function") return this.#channel;
+    if (this.#channel || this.#closed || typeof BroadcastChannel !== "function") {
+      return this.#channel;
+    }
     const channel = new BroadcastChannel(this.channelName);
     channel.onmessage = (event: MessageEvent) => this.#receive(event.data as Message);
     this.#channel = channel;
@@ -115,7 +117,9 @@ export class Writes {
     writes.forEach((write, i) => {
       const held = this.#held.get(writeId(write));
       if (held && !held.releasing) {
-        if (write.type === "put" && write.expectRev > 0 && held.rev !== undefined && held.busy === 0) {
+        if (
+          write.type === "put" && write.expectRev > 0 && held.rev !== undefined && held.busy === 0
+        ) {
           if (held.rev === write.expectRev) blind.push(i);
           else results[i] = { ok: false, conflict: true };
         } else checked.push(i);
@@ -135,7 +139,11 @@ export class Writes {
    * those whose locks are free at once in one transaction, under their
    * locks; each of the others by way of {@linkcode #foreign}.
    */
-  async #commitForeign(writes: readonly Write[], indexes: number[], results: WriteResult[]): Promise<void> {
+  async #commitForeign(
+    writes: readonly Write[],
+    indexes: number[],
+    results: WriteResult[],
+  ): Promise<void> {
     if (indexes.length === 0) return;
     const taking = await Promise.allSettled(indexes.map((i) => {
       const id = writeId(writes[i]!);
@@ -154,11 +162,20 @@ export class Writes {
       // Every lock taken goes back, also when another could not be asked for.
       for (const lease of leases) void lease?.release();
     }
-    await Promise.all(indexes.filter((_, k) => !leases[k]).map(async (i) => (results[i] = await this.#foreign(writes[i]!))));
+    await Promise.all(
+      indexes.filter((_, k) => !leases[k]).map(async (
+        i,
+      ) => (results[i] = await this.#foreign(writes[i]!))),
+    );
   }
 
   /** Commits the writes at `indexes` (of held tasks, or new ones) in one transaction, and keeps the revisions known. */
-  async #commitHeld(writes: readonly Write[], indexes: number[], results: WriteResult[], blind: boolean): Promise<void> {
+  async #commitHeld(
+    writes: readonly Write[],
+    indexes: number[],
+    results: WriteResult[],
+    blind: boolean,
+  ): Promise<void> {
     if (indexes.length === 0) return;
     const batch = indexes.map((i) => writes[i]!);
     const helds = batch.map((write) => this.#held.get(writeId(write)));
@@ -204,14 +221,25 @@ export class Writes {
         }
       });
       giveUp = setTimeout(() => {
-        reject(new DOMException(`the tab or worker that runs task "${id}" did not answer for ${this.giveUpMs / 1000} s; try again`, "TimeoutError"));
+        reject(
+          new DOMException(
+            `the tab or worker that runs task "${id}" did not answer for ${
+              this.giveUpMs / 1000
+            } s; try again`,
+            "TimeoutError",
+          ),
+        );
       }, this.giveUpMs);
     });
     const ask = (): void => {
       try {
         this.#open()?.postMessage({ ask: req, write } satisfies Message);
       } catch (error) {
-        this.#asking.get(req)?.(isCloneError(error) ? { req, unstorable: messageOf(error) } : { req, failed: storeError(error) });
+        this.#asking.get(req)?.(
+          isCloneError(error)
+            ? { req, unstorable: messageOf(error) }
+            : { req, failed: storeError(error) },
+        );
         return;
       }
       timer = setTimeout(ask, ASK_EVERY_MS);
@@ -241,9 +269,16 @@ export class Writes {
     if ("ok" in answer) return { ok: true };
     if ("conflict" in answer) return { ok: false, conflict: true };
     if ("unstorable" in answer && write.type === "put") {
-      return { ok: false, error: notStorable(write.record, new DOMException(answer.unstorable, "DataCloneError")) };
+      return {
+        ok: false,
+        error: notStorable(write.record, new DOMException(answer.unstorable, "DataCloneError")),
+      };
     }
-    throw loadError("failed" in answer ? answer.failed : { name: "Error", message: "the holder could not store it" });
+    throw loadError(
+      "failed" in answer
+        ? answer.failed
+        : { name: "Error", message: "the holder could not store it" },
+    );
   }
 
   #receive(message: Message): void {
@@ -284,7 +319,13 @@ export class Writes {
     this.#channel?.close();
     this.#channel = undefined;
     for (const [req, answer] of [...this.#asking]) {
-      answer({ req, failed: { name: "InvalidStateError", message: "the driver was closed while the write waited for the task's holder" } });
+      answer({
+        req,
+        failed: {
+          name: "InvalidStateError",
+          message: "the driver was closed while the write waited for the task's holder",
+        },
+      });
     }
   }
 }

@@ -98,19 +98,31 @@ export interface IndexedDBDriverOptions {
  * for what it stores and how tabs share it.
  */
 export function indexedDBDriver(options: IndexedDBDriverOptions = {}): Driver {
-  if (typeof options !== "object" || options === null) throw new TypeError("indexedDBDriver(options) needs an options object");
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError("indexedDBDriver(options) needs an options object");
+  }
   const name = options.name ?? "stater";
-  if (typeof name !== "string" || name === "") throw new TypeError(`indexedDBDriver's name must be a non-empty string, got ${JSON.stringify(name)}`);
+  if (typeof name !== "string" || name === "") {
+    throw new TypeError(
+      `indexedDBDriver's name must be a non-empty string, got ${JSON.stringify(name)}`,
+    );
+  }
   const durability = options.durability ?? "strict";
   if (durability !== "strict" && durability !== "relaxed") {
-    throw new TypeError(`indexedDBDriver's durability must be "strict" or "relaxed", got ${JSON.stringify(durability)}`);
+    throw new TypeError(
+      `indexedDBDriver's durability must be "strict" or "relaxed", got ${
+        JSON.stringify(durability)
+      }`,
+    );
   }
   const leaseMs = options.leaseMs ?? 5000;
   if (typeof leaseMs !== "number" || !(leaseMs > 0) || leaseMs === Infinity) {
     throw new RangeError(`indexedDBDriver's leaseMs must be a number > 0, got ${String(leaseMs)}`);
   }
   if (options.indexedDB !== undefined && typeof options.indexedDB?.open !== "function") {
-    throw new TypeError("indexedDBDriver's indexedDB option must be an IDBFactory (with an open() method)");
+    throw new TypeError(
+      "indexedDBDriver's indexedDB option must be an IDBFactory (with an open() method)",
+    );
   }
 
   let opening: Promise<Database> | undefined;
@@ -157,11 +169,16 @@ export function indexedDBDriver(options: IndexedDBDriverOptions = {}): Driver {
 
   function lockManager(): LockManager | undefined {
     if (options.locks === false) return undefined;
-    return options.locks ?? (globalThis as { navigator?: { locks?: LockManager } }).navigator?.locks;
+    return options.locks ??
+      (globalThis as { navigator?: { locks?: LockManager } }).navigator?.locks;
   }
 
   /** Takes the Web Lock of task `id`; while it is held, this driver alone writes the task's record. */
-  async function lockHeld(locks: LockManager, id: string, options: AcquireOptions): Promise<Lease | undefined> {
+  async function lockHeld(
+    locks: LockManager,
+    id: string,
+    options: AcquireOptions,
+  ): Promise<Lease | undefined> {
     const db = await database();
     const lease = await lockTask(locks, lockName(id), id, options);
     if (!lease) return undefined;
@@ -185,7 +202,10 @@ export function indexedDBDriver(options: IndexedDBDriverOptions = {}): Driver {
       return results;
     }
     const locks = lockManager();
-    return run(`commit ${batch.length} write(s)`, (db) => locks ? router(locks, db).commit(batch) : commitBatch(db, batch, durability));
+    return run(
+      `commit ${batch.length} write(s)`,
+      (db) => locks ? router(locks, db).commit(batch) : commitBatch(db, batch, durability),
+    );
   }
 
   async function run<T>(doing: string, fn: (db: Database) => Promise<T>): Promise<T> {

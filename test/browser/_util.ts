@@ -24,7 +24,11 @@ export function deleteDatabase(name: string): Promise<void> {
 }
 
 /** Resolves once `condition` holds; rejects after `ms`. */
-export async function eventually(condition: () => boolean | Promise<boolean>, ms = 5000, what = "the condition"): Promise<void> {
+export async function eventually(
+  condition: () => boolean | Promise<boolean>,
+  ms = 5000,
+  what = "the condition",
+): Promise<void> {
   const until = Date.now() + ms;
   while (!(await condition())) {
     if (Date.now() > until) throw new Error(`Timed out after ${ms} ms waiting for ${what}`);

@@ -8,7 +8,10 @@ import { indexedDBDriver } from "../../drivers/indexeddb/mod.ts";
 import { testDriver } from "../conformance/suite.ts";
 
 /** The worker's global scope, typed as much as this file uses. */
-const scope = self as unknown as { onmessage: (event: MessageEvent) => void; postMessage(message: unknown): void };
+const scope = self as unknown as {
+  onmessage: (event: MessageEvent) => void;
+  postMessage(message: unknown): void;
+};
 
 const count: WorkFunction<{ n: number; to: number }, number> = async (s, ctx) => {
   ctx.progress(s.n, s.to);
@@ -25,7 +28,8 @@ async function suite(prefix: string): Promise<{ name: string; error?: string }[]
       const name = `${prefix}-${i++}`;
       return {
         open: () => indexedDBDriver({ name }),
-        cleanup: () => new Promise((resolve) => (indexedDB.deleteDatabase(name).onsuccess = () => resolve())),
+        cleanup: () =>
+          new Promise((resolve) => (indexedDB.deleteDatabase(name).onsuccess = () => resolve())),
       };
     },
     capabilities: { blobs: true, concurrentEngines: true },
@@ -44,14 +48,24 @@ async function suite(prefix: string): Promise<{ name: string; error?: string }[]
 
 async function run(db: string, tasks: number, to: number): Promise<number[]> {
   const engine = await createEngine({ driver: indexedDBDriver({ name: db }), work: { count } });
-  const created = await Promise.all(Array.from({ length: tasks }, (_, i) => engine.create("count", { n: 0, to: to + i }, { id: `w${i}` })));
+  const created = await Promise.all(
+    Array.from(
+      { length: tasks },
+      (_, i) => engine.create("count", { n: 0, to: to + i }, { id: `w${i}` }),
+    ),
+  );
   const results = await Promise.all(created.map((task) => task.result()));
   await engine.close();
   return results;
 }
 
 scope.onmessage = async (event: MessageEvent) => {
-  const { kind, db, tasks, to } = event.data as { kind: "suite" | "run"; db: string; tasks: number; to: number };
+  const { kind, db, tasks, to } = event.data as {
+    kind: "suite" | "run";
+    db: string;
+    tasks: number;
+    to: number;
+  };
   try {
     const result = kind === "suite" ? await suite(db) : await run(db, tasks, to);
     scope.postMessage({ ok: true, result });

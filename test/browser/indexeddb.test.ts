@@ -1,5 +1,11 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { createEngine, DriverError, StateNotStorableError, type TaskRecord, type WorkFunction } from "../../src/mod.ts";
+import {
+  createEngine,
+  DriverError,
+  StateNotStorableError,
+  type TaskRecord,
+  type WorkFunction,
+} from "../../src/mod.ts";
 import { indexedDBDriver } from "../../drivers/indexeddb/mod.ts";
 import { openDatabase, VERSION } from "../../drivers/indexeddb/_database.ts";
 import { databases, deferred, deleteDatabase, eventually } from "./_util.ts";
@@ -11,9 +17,24 @@ afterEach(async () => {
 });
 
 function record(id: string, patch: Partial<TaskRecord> = {}): TaskRecord {
-  return { id, work: "w", status: "pending", state: null, step: 0, rev: 1, createdAt: 1, updatedAt: 1, ...patch };
+  return {
+    id,
+    work: "w",
+    status: "pending",
+    state: null,
+    step: 0,
+    rev: 1,
+    createdAt: 1,
+    updatedAt: 1,
+    ...patch,
+  };
 }
-const ctx = { owner: "test", report: (error: unknown) => { throw error; } };
+const ctx = {
+  owner: "test",
+  report: (error: unknown) => {
+    throw error;
+  },
+};
 
 describe("indexedDBDriver in Chromium", () => {
   it("a task whose state holds a File and a Blob finishes after a restart with both intact", async () => {
@@ -26,8 +47,16 @@ describe("indexedDBDriver in Chromium", () => {
       const file = s.files[s.sizes.length];
       return file ? { ...s, sizes: [...s.sizes, (await file.text()).length] } : c.done(s.sizes);
     };
-    const files = [new File(["aaa"], "a.txt"), new File(["bbbbb"], "b.txt"), new Blob(["cc"]) as File];
-    const first = await createEngine({ driver: indexedDBDriver({ name: db }), work: { upload }, closeTimeoutMs: 10 });
+    const files = [
+      new File(["aaa"], "a.txt"),
+      new File(["bbbbb"], "b.txt"),
+      new Blob(["cc"]) as File,
+    ];
+    const first = await createEngine({
+      driver: indexedDBDriver({ name: db }),
+      work: { upload },
+      closeTimeoutMs: 10,
+    });
     const task = await first.create("upload", { files, sizes: [] }, { id: "up" });
     await eventually(() => task.step === 1, 5000, "the first file");
     await first.close();
@@ -63,13 +92,24 @@ describe("indexedDBDriver in Chromium", () => {
   it("a conflicting write in a batch leaves the stored record exactly as it was, index included", async () => {
     const d = indexedDBDriver({ name: name() });
     await d.open!(ctx);
-    await d.commit([{ type: "put", record: record("a", { status: "paused", state: { keep: 1 } }), expectRev: 0 }]);
+    await d.commit([{
+      type: "put",
+      record: record("a", { status: "paused", state: { keep: 1 } }),
+      expectRev: 0,
+    }]);
     const results = await d.commit([
-      { type: "put", record: record("a", { rev: 8, status: "running", state: { lost: true } }), expectRev: 7 },
+      {
+        type: "put",
+        record: record("a", { rev: 8, status: "running", state: { lost: true } }),
+        expectRev: 7,
+      },
       { type: "put", record: record("b"), expectRev: 0 },
       { type: "put", record: record("c", { rev: 2 }), expectRev: 1 },
     ]);
-    expect(results).toEqual([{ ok: false, conflict: true }, { ok: true }, { ok: false, conflict: true }]);
+    expect(results).toEqual([{ ok: false, conflict: true }, { ok: true }, {
+      ok: false,
+      conflict: true,
+    }]);
     expect(await d.get("a")).toEqual(record("a", { status: "paused", state: { keep: 1 } }));
     expect(await d.get("c")).toBeUndefined();
     expect((await d.list({ status: ["running"] })).map((r) => r.id)).toEqual([]);
@@ -80,10 +120,12 @@ describe("indexedDBDriver in Chromium", () => {
   it("commits use the strict durability hint by default and relaxed on request", async () => {
     const seen: unknown[] = [];
     const original = IDBDatabase.prototype.transaction;
-    vi.spyOn(IDBDatabase.prototype, "transaction").mockImplementation(function (this: IDBDatabase, ...args: Parameters<typeof original>) {
-      if (args[1] === "readwrite") seen.push(args[2]?.durability);
-      return original.apply(this, args);
-    });
+    vi.spyOn(IDBDatabase.prototype, "transaction").mockImplementation(
+      function (this: IDBDatabase, ...args: Parameters<typeof original>) {
+        if (args[1] === "readwrite") seen.push(args[2]?.durability);
+        return original.apply(this, args);
+      },
+    );
     for (const durability of [undefined, "relaxed"] as const) {
       const d = indexedDBDriver({ name: name(), durability });
       await d.open!(ctx);
@@ -97,7 +139,10 @@ describe("indexedDBDriver in Chromium", () => {
     const d = indexedDBDriver({ name: name() });
     await d.open!(ctx);
     const spy = vi.spyOn(IDBDatabase.prototype, "transaction");
-    const writes = Array.from({ length: 50 }, (_, i) => ({ type: "put" as const, record: record(`t${i}`), expectRev: 0 }));
+    const writes = Array.from(
+      { length: 50 },
+      (_, i) => ({ type: "put" as const, record: record(`t${i}`), expectRev: 0 }),
+    );
     const results = await d.commit(writes);
     expect(results.every((r) => r.ok)).toBe(true);
     expect(spy).toHaveBeenCalledTimes(1);
@@ -150,10 +195,11 @@ describe("indexedDBDriver in Chromium", () => {
       request.onsuccess = () => (request.result.close(), resolve());
       request.onerror = () => reject(request.error);
     });
-    await expect(createEngine({ driver: indexedDBDriver({ name: db }), work: {} })).rejects.toMatchObject({
-      name: "DriverError",
-      code: "DATABASE_FOREIGN",
-    });
+    await expect(createEngine({ driver: indexedDBDriver({ name: db }), work: {} })).rejects
+      .toMatchObject({
+        name: "DriverError",
+        code: "DATABASE_FOREIGN",
+      });
   });
 
   it("an upgrade blocked by another tab's old connection, and a database from a newer stater, get typed errors", async () => {
@@ -174,10 +220,16 @@ describe("indexedDBDriver in Chromium", () => {
     });
     old.close();
     // Once it lets go, the upgrade goes through; this stater then finds a database newer than it knows.
-    await eventually(async () => (await indexedDB.databases()).some((d) => d.name === db && d.version === VERSION + 1), 5000, "the upgrade");
-    await expect(createEngine({ driver: indexedDBDriver({ name: db }), work: {} })).rejects.toMatchObject({
-      name: "DriverError",
-      code: "DATABASE_VERSION",
-    });
+    await eventually(
+      async () =>
+        (await indexedDB.databases()).some((d) => d.name === db && d.version === VERSION + 1),
+      5000,
+      "the upgrade",
+    );
+    await expect(createEngine({ driver: indexedDBDriver({ name: db }), work: {} })).rejects
+      .toMatchObject({
+        name: "DriverError",
+        code: "DATABASE_VERSION",
+      });
   });
 });

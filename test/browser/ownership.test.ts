@@ -7,12 +7,21 @@ import { databases, eventually } from "./_util.ts";
 const { name, dropAll } = databases("own");
 afterEach(dropAll);
 
-const ctx = { owner: "test", report: (error: unknown) => { throw error; } };
+const ctx = {
+  owner: "test",
+  report: (error: unknown) => {
+    throw error;
+  },
+};
 const acquire = (d: Driver, owner: string, wait: boolean, signal = new AbortController().signal) =>
   d.acquire!("t", { owner, wait, signal });
 
 for (const mode of ["Web Locks", "leases"] as const) {
-  const make = (db: string) => indexedDBDriver({ name: db, ...(mode === "leases" ? { locks: false as const, leaseMs: 300 } : {}) });
+  const make = (db: string) =>
+    indexedDBDriver({
+      name: db,
+      ...(mode === "leases" ? { locks: false as const, leaseMs: 300 } : {}),
+    });
 
   describe(`ownership with ${mode}`, () => {
     async function pair(): Promise<[Driver, Driver]> {
@@ -94,10 +103,20 @@ describe("leases, where Web Locks are missing", () => {
     expect(d.renewEveryMs).toBe(100);
     expect(indexedDBDriver({ name: db }).renewEveryMs).toBeUndefined();
     await d.open!(ctx);
-    const dead = await d.acquire!("t", { owner: "dead", wait: false, signal: new AbortController().signal });
+    const dead = await d.acquire!("t", {
+      owner: "dead",
+      wait: false,
+      signal: new AbortController().signal,
+    });
     expect(dead).toBeDefined(); // never renewed nor released: its holder "died"
-    const count: WorkFunction<{ n: number }, number> = (s, c) => (s.n >= 5 ? c.done(s.n) : { n: s.n + 1 });
-    const engine = await createEngine({ driver: indexedDBDriver({ name: db, locks: false, leaseMs: 300 }), work: { count } });
+    const count: WorkFunction<{ n: number }, number> = (
+      s,
+      c,
+    ) => (s.n >= 5 ? c.done(s.n) : { n: s.n + 1 });
+    const engine = await createEngine({
+      driver: indexedDBDriver({ name: db, locks: false, leaseMs: 300 }),
+      work: { count },
+    });
     const started = Date.now();
     const task = await engine.create("count", { n: 0 }, { id: "t" });
     expect(await task.result()).toBe(5);
@@ -118,7 +137,11 @@ describe("cross-tab events over BroadcastChannel", () => {
       return s.n >= 5 ? c.done("finished") : { n: s.n + 1 };
     };
     const runner = await createEngine({ driver: indexedDBDriver({ name: db }), work: { work } });
-    const watcher = await createEngine({ driver: indexedDBDriver({ name: db }), work: { work }, autoResume: false });
+    const watcher = await createEngine({
+      driver: indexedDBDriver({ name: db }),
+      work: { work },
+      autoResume: false,
+    });
     const progress: number[] = [];
     const messages: unknown[] = [];
     const statuses: string[] = [];
@@ -146,7 +169,11 @@ describe("cross-tab events over BroadcastChannel", () => {
     const one: WorkFunction<null, number> = (_s, c) => c.done(1);
     const engine = await createEngine({ driver: indexedDBDriver({ name: db }), work: { one } });
     await (await engine.create("one", null, { id: "x" })).result();
-    await eventually(() => seen.some((e) => e.type === "commit" && e.record?.rev === 3), 5000, "the final commit");
+    await eventually(
+      () => seen.some((e) => e.type === "commit" && e.record?.rev === 3),
+      5000,
+      "the final commit",
+    );
     expect(seen.filter((e) => e.type === "commit").map((e) => e.record!.rev)).toEqual([1, 2, 3]);
     channel.close();
     await engine.close();
@@ -157,15 +184,26 @@ describe("cross-tab events over BroadcastChannel", () => {
     const channel = new BroadcastChannel(`stater:${db}`);
     const batches: { type: string; record?: { status: string; step: number } }[][] = [];
     channel.onmessage = (e) => batches.push(e.data);
-    const count: WorkFunction<{ n: number }, number> = (s, c) => (s.n >= 200 ? c.done(s.n) : { n: s.n + 1 });
+    const count: WorkFunction<{ n: number }, number> = (
+      s,
+      c,
+    ) => (s.n >= 200 ? c.done(s.n) : { n: s.n + 1 });
     const engine = await createEngine({ driver: indexedDBDriver({ name: db }), work: { count } });
     await (await engine.create("count", { n: 0 })).result();
-    await eventually(() => batches.flat().some((e) => e.record?.status === "done"), 5000, "the done commit");
+    await eventually(
+      () => batches.flat().some((e) => e.record?.status === "done"),
+      5000,
+      "the done commit",
+    );
     const commits = batches.flat().filter((e) => e.type === "commit");
     expect(commits.length).toBeLessThan(150); // 202 commits were made
     expect(commits.at(-1)!.record!.step).toBe(201);
-    const running = (batch: typeof batches[number]) => batch.filter((e) => e.record?.status === "running").length;
-    expect(batches.every((batch) => running(batch) <= 1), "one running commit of the task per batch").toBe(true);
+    const running = (batch: typeof batches[number]) =>
+      batch.filter((e) => e.record?.status === "running").length;
+    expect(
+      batches.every((batch) => running(batch) <= 1),
+      "one running commit of the task per batch",
+    ).toBe(true);
     channel.close();
     await engine.close();
   });

@@ -17,71 +17,86 @@ function random(seed: number): () => number {
 }
 
 for (const seed of [1, 2, 3]) {
-  it(`engines on one database pause, resume and close under each other's tasks at random (seed ${seed}), and every task finishes exactly`, async () => {
-    const rand = random(seed);
-    const db = name();
-    const to = 60;
-    const ids = ["a", "b", "c", "d", "e", "f"];
-    const active = new Map<string, number>();
-    const ran = new Map<string, number[]>();
-    let overlap = "";
-    const count: WorkFunction<{ n: number; sum: number }, number> = async (s, ctx) => {
-      if (s.n >= to) return ctx.done(s.sum);
-      const now = (active.get(ctx.taskId) ?? 0) + 1;
-      active.set(ctx.taskId, now);
-      if (now > 1) overlap ||= `${ctx.taskId} at step ${s.n}`;
-      ran.set(ctx.taskId, [...(ran.get(ctx.taskId) ?? []), s.n]);
-      try {
-        await new Promise((resolve) => setTimeout(resolve, 2 + rand() * 8));
-      } finally {
-        active.set(ctx.taskId, active.get(ctx.taskId)! - 1);
+  it(
+    `engines on one database pause, resume and close under each other's tasks at random (seed ${seed}), and every task finishes exactly`,
+    async () => {
+      const rand = random(seed);
+      const db = name();
+      const to = 60;
+      const ids = ["a", "b", "c", "d", "e", "f"];
+      const active = new Map<string, number>();
+      const ran = new Map<string, number[]>();
+      let overlap = "";
+      const count: WorkFunction<{ n: number; sum: number }, number> = async (s, ctx) => {
+        if (s.n >= to) return ctx.done(s.sum);
+        const now = (active.get(ctx.taskId) ?? 0) + 1;
+        active.set(ctx.taskId, now);
+        if (now > 1) overlap ||= `${ctx.taskId} at step ${s.n}`;
+        ran.set(ctx.taskId, [...(ran.get(ctx.taskId) ?? []), s.n]);
+        try {
+          await new Promise((resolve) => setTimeout(resolve, 2 + rand() * 8));
+        } finally {
+          active.set(ctx.taskId, active.get(ctx.taskId)! - 1);
+        }
+        ctx.progress(s.n + 1, to);
+        return { n: s.n + 1, sum: s.sum + s.n };
+      };
+      const open = () =>
+        createEngine({
+          driver: indexedDBDriver({ name: db }),
+          work: { count },
+          closeTimeoutMs: 50,
+        });
+      const engines: Engine[] = [await open(), await open(), await open()];
+      const pick = <T>(xs: T[]): T => xs[Math.floor(rand() * xs.length)]!;
+      await Promise.all(ids.map((id) => pick(engines).create("count", { n: 0, sum: 0 }, { id })));
+      const ops: string[] = [];
+      const until = Date.now() + 1500;
+      while (Date.now() < until) {
+        await new Promise((resolve) => setTimeout(resolve, rand() * 30));
+        const roll = rand();
+        if (roll < 0.08) {
+          // A tab reloads: its engine closes, and a new one opens on the same database.
+          const i = Math.floor(rand() * engines.length);
+          ops.push(`reopen ${i}`);
+          await engines[i]!.close();
+          engines[i] = await open();
+          continue;
+        }
+        const engine = pick(engines);
+        const task = await engine.get(pick(ids));
+        if (!task) continue;
+        const op = roll < 0.45 ? "pause" : roll < 0.55 ? "pause-immediate" : "resume";
+        ops.push(`${op} ${task.id}`);
+        try {
+          if (op === "pause") await task.pause();
+          else if (op === "pause-immediate") await task.pause({ immediate: true });
+          else await task.resume();
+        } catch (error) {
+          // It finished meanwhile: a finished task is neither paused nor resumed.
+          if (!(error instanceof TaskStateError && task.status === "done")) throw error;
+          ops.push(`(${task.id} was done)`);
+        }
       }
-      ctx.progress(s.n + 1, to);
-      return { n: s.n + 1, sum: s.sum + s.n };
-    };
-    const open = () => createEngine({ driver: indexedDBDriver({ name: db }), work: { count }, closeTimeoutMs: 50 });
-    const engines: Engine[] = [await open(), await open(), await open()];
-    const pick = <T>(xs: T[]): T => xs[Math.floor(rand() * xs.length)]!;
-    await Promise.all(ids.map((id) => pick(engines).create("count", { n: 0, sum: 0 }, { id })));
-    const ops: string[] = [];
-    const until = Date.now() + 1500;
-    while (Date.now() < until) {
-      await new Promise((resolve) => setTimeout(resolve, rand() * 30));
-      const roll = rand();
-      if (roll < 0.08) {
-        // A tab reloads: its engine closes, and a new one opens on the same database.
-        const i = Math.floor(rand() * engines.length);
-        ops.push(`reopen ${i}`);
-        await engines[i]!.close();
-        engines[i] = await open();
-        continue;
+      for (const id of ids) {
+        const task = (await engines[0]!.get(id))!;
+        if (task.status === "paused") await task.resume();
       }
-      const engine = pick(engines);
-      const task = await engine.get(pick(ids));
-      if (!task) continue;
-      const op = roll < 0.45 ? "pause" : roll < 0.55 ? "pause-immediate" : "resume";
-      ops.push(`${op} ${task.id}`);
-      try {
-        if (op === "pause") await task.pause();
-        else if (op === "pause-immediate") await task.pause({ immediate: true });
-        else await task.resume();
-      } catch (error) {
-        // It finished meanwhile: a finished task is neither paused nor resumed.
-        if (!(error instanceof TaskStateError && task.status === "done")) throw error;
-        ops.push(`(${task.id} was done)`);
+      const results = await Promise.all(
+        ids.map(async (id) => (await engines[0]!.get(id))!.result()),
+      );
+      expect(results, ops.join(", ")).toEqual(ids.map(() => (to * (to - 1)) / 2));
+      expect(overlap, "no task was stepped by two engines at once").toBe("");
+      for (const id of ids) {
+        expect(new Set(ran.get(id)).size, `every step of ${id} ran`).toBe(to);
       }
-    }
-    for (const id of ids) {
-      const task = (await engines[0]!.get(id))!;
-      if (task.status === "paused") await task.resume();
-    }
-    const results = await Promise.all(ids.map(async (id) => (await engines[0]!.get(id))!.result()));
-    expect(results, ops.join(", ")).toEqual(ids.map(() => (to * (to - 1)) / 2));
-    expect(overlap, "no task was stepped by two engines at once").toBe("");
-    for (const id of ids) {
-      expect(new Set(ran.get(id)).size, `every step of ${id} ran`).toBe(to);
-    }
-    await eventually(async () => (await engines[1]!.list({ status: "done" })).length === ids.length, 5000, "every engine to see them done");
-    for (const engine of engines) await engine.close();
-  }, 30_000);
+      await eventually(
+        async () => (await engines[1]!.list({ status: "done" })).length === ids.length,
+        5000,
+        "every engine to see them done",
+      );
+      for (const engine of engines) await engine.close();
+    },
+    30_000,
+  );
 }

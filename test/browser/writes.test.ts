@@ -1,5 +1,11 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { createEngine, type Driver, StateNotStorableError, type TaskRecord, type WorkFunction } from "../../src/mod.ts";
+import {
+  createEngine,
+  type Driver,
+  StateNotStorableError,
+  type TaskRecord,
+  type WorkFunction,
+} from "../../src/mod.ts";
 import { indexedDBDriver } from "../../drivers/indexeddb/mod.ts";
 import { commitBatch, commitBlind } from "../../drivers/indexeddb/_commit.ts";
 import { openDatabase } from "../../drivers/indexeddb/_database.ts";
@@ -16,10 +22,29 @@ afterEach(async () => {
 });
 
 function record(id: string, patch: Partial<TaskRecord> = {}): TaskRecord {
-  return { id, work: "w", status: "running", state: null, step: 0, rev: 1, createdAt: 1, updatedAt: 1, ...patch };
+  return {
+    id,
+    work: "w",
+    status: "running",
+    state: null,
+    step: 0,
+    rev: 1,
+    createdAt: 1,
+    updatedAt: 1,
+    ...patch,
+  };
 }
-const ctx = { owner: "test", report: (error: unknown) => { throw error; } };
-const put = (rev: number, patch: Partial<TaskRecord> = {}) => ({ type: "put" as const, record: record("t", { rev, ...patch }), expectRev: rev - 1 });
+const ctx = {
+  owner: "test",
+  report: (error: unknown) => {
+    throw error;
+  },
+};
+const put = (rev: number, patch: Partial<TaskRecord> = {}) => ({
+  type: "put" as const,
+  record: record("t", { rev, ...patch }),
+  expectRev: rev - 1,
+});
 
 async function opened(db: string): Promise<Driver> {
   const driver = indexedDBDriver({ name: db });
@@ -32,7 +57,11 @@ async function opened(db: string): Promise<Driver> {
 async function holding(db: string) {
   const a = await opened(db);
   await a.commit([put(1)]);
-  const lease = await a.acquire!("t", { owner: "A", wait: false, signal: new AbortController().signal });
+  const lease = await a.acquire!("t", {
+    owner: "A",
+    wait: false,
+    signal: new AbortController().signal,
+  });
   expect(lease).toBeDefined();
   cleanups.push(() => lease!.release());
   expect(await a.commit([put(2)])).toEqual([{ ok: true }]);
@@ -85,7 +114,10 @@ describe("writes with Web Locks", () => {
     expect(await a.commit([put(3, { step: 5 })])).toEqual([{ ok: false, conflict: true }]);
     expect(await b.get("t")).toMatchObject({ rev: 3, status: "paused", step: 0 });
     // A stale write from the other driver is refused by the holder as well.
-    expect(await b.commit([put(3, { status: "canceled" })])).toEqual([{ ok: false, conflict: true }]);
+    expect(await b.commit([put(3, { status: "canceled" })])).toEqual([{
+      ok: false,
+      conflict: true,
+    }]);
     // And a removal goes through the holder too.
     expect(await b.commit([{ type: "delete", id: "t", expectRev: 3 }])).toEqual([{ ok: true }]);
     expect(await a.get("t")).toBeUndefined();
@@ -99,15 +131,23 @@ describe("writes with Web Locks", () => {
     const { a } = await holding(db);
     const b = await opened(db);
     const ids = Array.from({ length: 10 }, (_, i) => `free${i}`);
-    await b.commit(ids.map((id) => ({ type: "put", record: record(id, { status: "pending" }), expectRev: 0 })));
+    await b.commit(
+      ids.map((id) => ({ type: "put", record: record(id, { status: "pending" }), expectRev: 0 })),
+    );
     const transaction = vi.spyOn(IDBDatabase.prototype, "transaction");
     const results = await b.commit([
-      ...ids.map((id) => ({ type: "put" as const, record: record(id, { rev: 2, status: "paused" }), expectRev: 1 })),
+      ...ids.map((id) => ({
+        type: "put" as const,
+        record: record(id, { rev: 2, status: "paused" }),
+        expectRev: 1,
+      })),
       put(3, { status: "paused" }),
     ]);
     expect(results).toEqual([...ids.map(() => ({ ok: true })), { ok: true }]);
     // Two readwrite transactions, on two connections: b's for the ten free tasks, and the holder a's for the held one.
-    const connections = transaction.mock.contexts.filter((_, k) => transaction.mock.calls[k]![1] === "readwrite");
+    const connections = transaction.mock.contexts.filter((_, k) =>
+      transaction.mock.calls[k]![1] === "readwrite"
+    );
     expect(connections).toHaveLength(2);
     expect(new Set(connections).size).toBe(2);
     expect((await a.list({ status: ["paused"] })).length).toBe(11);
@@ -117,15 +157,24 @@ describe("writes with Web Locks", () => {
     const db = name();
     const { a } = await holding(db);
     const b = await opened(db);
-    expect(await a.commit([put(3, { step: 1 }), put(4, { step: 2 }), put(4, { step: 9 })])).toEqual([
-      { ok: true },
-      { ok: true },
-      { ok: false, conflict: true },
-    ]);
+    expect(await a.commit([put(3, { step: 1 }), put(4, { step: 2 }), put(4, { step: 9 })])).toEqual(
+      [
+        { ok: true },
+        { ok: true },
+        { ok: false, conflict: true },
+      ],
+    );
     expect(await b.get("t")).toMatchObject({ rev: 4, step: 2 });
     // A new task and its removal, then the held task paused through its holder, all in one batch.
     const u = { type: "put" as const, record: record("u", { status: "pending" }), expectRev: 0 };
-    expect(await b.commit([u, { type: "delete", id: "u" }, put(5, { status: "paused" }), put(6, { status: "running" })])).toEqual([
+    expect(
+      await b.commit([
+        u,
+        { type: "delete", id: "u" },
+        put(5, { status: "paused" }),
+        put(6, { status: "running" }),
+      ]),
+    ).toEqual([
       { ok: true },
       { ok: true },
       { ok: true },
@@ -185,10 +234,16 @@ describe("writes with Web Locks", () => {
     await b.commit([put(1)]);
     await b.close!();
     const connection = await openDatabase(indexedDB, db, () => {});
-    const writes = new Writes(navigator.locks, (id) => `stater:${db}:${id}`, `stater:${db}:writes`, {
-      blind: (batch) => commitBlind(connection, batch, "strict"),
-      checked: (batch) => commitBatch(connection, batch, "strict"),
-    }, 300);
+    const writes = new Writes(
+      navigator.locks,
+      (id) => `stater:${db}:${id}`,
+      `stater:${db}:writes`,
+      {
+        blind: (batch) => commitBlind(connection, batch, "strict"),
+        checked: (batch) => commitBatch(connection, batch, "strict"),
+      },
+      300,
+    );
     const silent = await silentHolder(db);
     const started = Date.now();
     await expect(writes.commit([put(2, { status: "paused" })])).rejects.toMatchObject({
@@ -210,7 +265,11 @@ describe("writes with Web Locks", () => {
     const channel = new BroadcastChannel(`stater:${db}:writes`);
     cleanups.push(() => channel.close());
     channel.onmessage = (event) => asks.push(event.data);
-    const other = { type: "put" as const, record: record("u", { status: "pending" }), expectRev: 0 };
+    const other = {
+      type: "put" as const,
+      record: record("u", { status: "pending" }),
+      expectRev: 0,
+    };
     const [result, second] = await b.commit([put(3, { state: { keep: 1, fn: () => 1 } }), other]);
     const error = result && !result.ok ? result.error : undefined;
     expect(error).toBeInstanceOf(StateNotStorableError);
@@ -231,7 +290,11 @@ describe("writes with Web Locks", () => {
       return s.n >= 300 ? c.done(s.n) : { n: s.n + 1 };
     };
     const runner = await createEngine({ driver: indexedDBDriver({ name: db }), work: { count } });
-    const other = await createEngine({ driver: indexedDBDriver({ name: db }), work: { count }, autoResume: false });
+    const other = await createEngine({
+      driver: indexedDBDriver({ name: db }),
+      work: { count },
+      autoResume: false,
+    });
     const task = await runner.create("count", { n: 0 }, { id: "p" });
     await eventually(() => (runs.size > 20), 5000, "some steps");
     const theirs = (await other.get("p"))!;

@@ -9,7 +9,9 @@ export class AssertionError extends Error {
 
 function show(value: unknown): string {
   try {
-    return typeof value === "bigint" ? `${value}n` : JSON.stringify(value, (_k, v) => (typeof v === "bigint" ? `${v}n` : v)) ?? String(value);
+    return typeof value === "bigint"
+      ? `${value}n`
+      : JSON.stringify(value, (_k, v) => (typeof v === "bigint" ? `${v}n` : v)) ?? String(value);
   } catch {
     return String(value);
   }
@@ -21,7 +23,9 @@ export function equal(a: unknown, b: unknown): boolean {
   if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
   if (Object.getPrototypeOf(a) !== Object.getPrototypeOf(b)) return false;
   if (a instanceof Date) return Object.is(a.getTime(), (b as Date).getTime());
-  if (a instanceof Uint8Array) return a.length === (b as Uint8Array).length && a.every((x, i) => x === (b as Uint8Array)[i]);
+  if (a instanceof Uint8Array) {
+    return a.length === (b as Uint8Array).length && a.every((x, i) => x === (b as Uint8Array)[i]);
+  }
   if (a instanceof ArrayBuffer) return equal(new Uint8Array(a), new Uint8Array(b as ArrayBuffer));
   if (a instanceof Map) {
     const m = b as Map<unknown, unknown>;
@@ -38,7 +42,9 @@ export function equal(a: unknown, b: unknown): boolean {
   const ak = Object.keys(a);
   const bk = Object.keys(b);
   if (ak.length !== bk.length) return false;
-  return ak.every((k) => Object.prototype.hasOwnProperty.call(b, k) && equal((a as never)[k], (b as never)[k]));
+  return ak.every((k) =>
+    Object.prototype.hasOwnProperty.call(b, k) && equal((a as never)[k], (b as never)[k])
+  );
 }
 
 export function assert(condition: unknown, message = "assertion failed"): asserts condition {
@@ -47,7 +53,9 @@ export function assert(condition: unknown, message = "assertion failed"): assert
 
 export function assertEquals(actual: unknown, expected: unknown, message = ""): void {
   if (!equal(actual, expected)) {
-    throw new AssertionError(`${message ? `${message}: ` : ""}expected ${show(expected)}, got ${show(actual)}`);
+    throw new AssertionError(
+      `${message ? `${message}: ` : ""}expected ${show(expected)}, got ${show(actual)}`,
+    );
   }
 }
 
@@ -63,21 +71,35 @@ export async function assertRejects(
     error = e;
   }
   if (!(error instanceof ErrorClass)) {
-    throw new AssertionError(`expected a ${ErrorClass.name}, got ${error === undefined ? "no error" : show(String(error))}`);
+    throw new AssertionError(
+      `expected a ${ErrorClass.name}, got ${
+        error === undefined ? "no error" : show(String(error))
+      }`,
+    );
   }
   if (includes !== undefined && !error.message.includes(includes)) {
-    throw new AssertionError(`expected the message to include ${show(includes)}, got ${show(error.message)}`);
+    throw new AssertionError(
+      `expected the message to include ${show(includes)}, got ${show(error.message)}`,
+    );
   }
   return error;
 }
 
-export function assertThrows(fn: () => unknown, ErrorClass: abstract new (...args: never[]) => Error, includes?: string): Error {
+export function assertThrows(
+  fn: () => unknown,
+  ErrorClass: abstract new (...args: never[]) => Error,
+  includes?: string,
+): Error {
   try {
     fn();
   } catch (error) {
-    if (!(error instanceof ErrorClass)) throw new AssertionError(`expected a ${ErrorClass.name}, got ${String(error)}`);
+    if (!(error instanceof ErrorClass)) {
+      throw new AssertionError(`expected a ${ErrorClass.name}, got ${String(error)}`);
+    }
     if (includes !== undefined && !error.message.includes(includes)) {
-      throw new AssertionError(`expected the message to include ${show(includes)}, got ${show(error.message)}`);
+      throw new AssertionError(
+        `expected the message to include ${show(includes)}, got ${show(error.message)}`,
+      );
     }
     return error;
   }
@@ -85,10 +107,16 @@ export function assertThrows(fn: () => unknown, ErrorClass: abstract new (...arg
 }
 
 /** Waits until `check` holds, polling; fails after `ms`. */
-export async function eventually(check: () => boolean | Promise<boolean>, ms = 5000, what = "condition"): Promise<void> {
+export async function eventually(
+  check: () => boolean | Promise<boolean>,
+  ms = 5000,
+  what = "condition",
+): Promise<void> {
   const until = Date.now() + ms;
   while (!(await check())) {
-    if (Date.now() > until) throw new AssertionError(`timed out after ${ms} ms waiting for ${what}`);
+    if (Date.now() > until) {
+      throw new AssertionError(`timed out after ${ms} ms waiting for ${what}`);
+    }
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }

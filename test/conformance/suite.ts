@@ -41,10 +41,23 @@ export interface TestApi {
 }
 
 function record(id: string, patch: Partial<TaskRecord> = {}): TaskRecord {
-  return { id, work: "w", status: "pending", state: { n: 0 }, step: 0, rev: 1, createdAt: 1, updatedAt: 1, ...patch };
+  return {
+    id,
+    work: "w",
+    status: "pending",
+    state: { n: 0 },
+    step: 0,
+    rev: 1,
+    createdAt: 1,
+    updatedAt: 1,
+    ...patch,
+  };
 }
 
-const count: WorkFunction<{ n: number; to: number }, number> = (s, ctx) => (s.n >= s.to ? ctx.done(s.n) : { n: s.n + 1, to: s.to });
+const count: WorkFunction<{ n: number; to: number }, number> = (
+  s,
+  ctx,
+) => (s.n >= s.to ? ctx.done(s.n) : { n: s.n + 1, to: s.to });
 
 /** Registers the suite for `subject`. */
 export function testDriver(t: TestApi, subject: DriverSubject): void {
@@ -61,7 +74,12 @@ export function testDriver(t: TestApi, subject: DriverSubject): void {
 
   async function opened(store: StoreUnderTest): Promise<Driver> {
     const driver = await store.open();
-    await driver.open?.({ owner: "suite", report: (error) => { throw error; } });
+    await driver.open?.({
+      owner: "suite",
+      report: (error) => {
+        throw error;
+      },
+    });
     return driver;
   }
 
@@ -84,9 +102,16 @@ export function testDriver(t: TestApi, subject: DriverSubject): void {
     await d.commit([{ type: "put", record: record("a"), expectRev: 0 }]);
     const [again] = await d.commit([{ type: "put", record: record("a"), expectRev: 0 }]);
     assert(again && !again.ok && again.conflict, "a second create conflicts");
-    const [stale] = await d.commit([{ type: "put", record: record("a", { rev: 3, step: 9 }), expectRev: 2 }]);
+    const [stale] = await d.commit([{
+      type: "put",
+      record: record("a", { rev: 3, step: 9 }),
+      expectRev: 2,
+    }]);
     assert(stale && !stale.ok && stale.conflict, "a stale revision conflicts");
-    assertEquals(await d.commit([{ type: "put", record: record("a", { rev: 2, step: 1 }), expectRev: 1 }]), [{ ok: true }]);
+    assertEquals(
+      await d.commit([{ type: "put", record: record("a", { rev: 2, step: 1 }), expectRev: 1 }]),
+      [{ ok: true }],
+    );
     assertEquals((await d.get("a"))?.step, 1);
     assertEquals((await d.get("a"))?.rev, 2);
     await d.close?.();
@@ -109,10 +134,17 @@ export function testDriver(t: TestApi, subject: DriverSubject): void {
 
   it("delete removes a record, checking the revision when given", async (store) => {
     const d = await opened(store);
-    await d.commit([{ type: "put", record: record("a"), expectRev: 0 }, { type: "put", record: record("b"), expectRev: 0 }]);
+    await d.commit([{ type: "put", record: record("a"), expectRev: 0 }, {
+      type: "put",
+      record: record("b"),
+      expectRev: 0,
+    }]);
     const [stale] = await d.commit([{ type: "delete", id: "a", expectRev: 7 }]);
     assert(stale && !stale.ok && stale.conflict, "a stale delete conflicts");
-    assertEquals(await d.commit([{ type: "delete", id: "a", expectRev: 1 }, { type: "delete", id: "b" }]), [{ ok: true }, { ok: true }]);
+    assertEquals(
+      await d.commit([{ type: "delete", id: "a", expectRev: 1 }, { type: "delete", id: "b" }]),
+      [{ ok: true }, { ok: true }],
+    );
     assertEquals(await d.get("a"), undefined);
     assertEquals(await d.get("b"), undefined);
     assertEquals(await d.list(), []);
@@ -125,15 +157,23 @@ export function testDriver(t: TestApi, subject: DriverSubject): void {
       { type: "put", record: record("p", { status: "pending" }), expectRev: 0 },
       { type: "put", record: record("r", { status: "running", work: "x" }), expectRev: 0 },
       { type: "put", record: record("d", { status: "done", result: 1 }), expectRev: 0 },
-      { type: "put", record: record("f", { status: "failed", error: { name: "Error", message: "boom" } }), expectRev: 0 },
+      {
+        type: "put",
+        record: record("f", { status: "failed", error: { name: "Error", message: "boom" } }),
+        expectRev: 0,
+      },
     ]);
-    const ids = async (q?: Parameters<Driver["list"]>[0]) => (await d.list(q)).map((r) => r.id).sort();
+    const ids = async (q?: Parameters<Driver["list"]>[0]) =>
+      (await d.list(q)).map((r) => r.id).sort();
     assertEquals(await ids(), ["d", "f", "p", "r"]);
     assertEquals(await ids({ status: ["pending", "running"] }), ["p", "r"]);
     assertEquals(await ids({ status: ["done"] }), ["d"]);
     assertEquals(await ids({ work: "x" }), ["r"]);
     assertEquals(await ids({ status: ["pending"], work: "x" }), []);
-    assertEquals((await d.list({ status: ["failed"] }))[0]?.error, { name: "Error", message: "boom" });
+    assertEquals((await d.list({ status: ["failed"] }))[0]?.error, {
+      name: "Error",
+      message: "boom",
+    });
     await d.close?.();
   });
 
@@ -158,7 +198,11 @@ export function testDriver(t: TestApi, subject: DriverSubject): void {
       nested: [{ "~": "looks like a tag", deep: [[undefined]] }],
       proto,
     };
-    await d.commit([{ type: "put", record: record("v", { state, result: undefined }), expectRev: 0 }]);
+    await d.commit([{
+      type: "put",
+      record: record("v", { state, result: undefined }),
+      expectRev: 0,
+    }]);
     const back = await d.get("v");
     assertEquals(back?.state, state);
     const p = (back?.state as { proto: object }).proto;
@@ -169,7 +213,11 @@ export function testDriver(t: TestApi, subject: DriverSubject): void {
 
   it("check() refuses what cannot be stored, naming the path", async (store) => {
     const d = await opened(store);
-    if (!d.check) throw new Error(`${subject.name} has no check(): every stater driver must refuse unstorable states early`);
+    if (!d.check) {
+      throw new Error(
+        `${subject.name} has no check(): every stater driver must refuse unstorable states early`,
+      );
+    }
     class Handle {}
     const bad: [unknown, string][] = [
       [{ files: [{}, {}, {}, { handle: new Handle() }] }, "state.files[3].handle"],
@@ -196,7 +244,10 @@ export function testDriver(t: TestApi, subject: DriverSubject): void {
       error = e;
     }
     assert(error instanceof StateNotStorableError, "refuses a cycle");
-    d.check({ ok: [1, "2", null, new Date(0), new Map(), new Set(), 1n, new Uint8Array(1)] }, "state");
+    d.check(
+      { ok: [1, "2", null, new Date(0), new Map(), new Set(), 1n, new Uint8Array(1)] },
+      "state",
+    );
     await d.close?.();
   });
 
@@ -216,17 +267,41 @@ export function testDriver(t: TestApi, subject: DriverSubject): void {
 
   it("hostile ids round-trip exactly", async (store) => {
     const d = await opened(store);
-    const ids = ["../x", "/etc/x", "con", "a".repeat(2000), "nul\u0000byte", "emoji 🧪✨", "..", ".", "a/b\\c", "CON.txt", " "];
-    await d.commit(ids.map((id) => ({ type: "put", record: record(id, { state: { id } }), expectRev: 0 })));
-    for (const id of ids) assertEquals((await d.get(id))?.state, { id }, `id ${JSON.stringify(id.slice(0, 20))}`);
+    const ids = [
+      "../x",
+      "/etc/x",
+      "con",
+      "a".repeat(2000),
+      "nul\u0000byte",
+      "emoji 🧪✨",
+      "..",
+      ".",
+      "a/b\\c",
+      "CON.txt",
+      " ",
+    ];
+    await d.commit(
+      ids.map((id) => ({ type: "put", record: record(id, { state: { id } }), expectRev: 0 })),
+    );
+    for (const id of ids) {
+      assertEquals((await d.get(id))?.state, { id }, `id ${JSON.stringify(id.slice(0, 20))}`);
+    }
     assertEquals((await d.list()).map((r) => r.id).sort(), [...ids].sort());
     await d.close?.();
   });
 
   it("records survive closing and opening the store again", async (store) => {
     const d = await opened(store);
-    await d.commit([{ type: "put", record: record("a", { state: { when: new Date(5) } }), expectRev: 0 }]);
-    await d.commit([{ type: "put", record: record("a", { rev: 2, status: "done", result: [1n] }), expectRev: 1 }]);
+    await d.commit([{
+      type: "put",
+      record: record("a", { state: { when: new Date(5) } }),
+      expectRev: 0,
+    }]);
+    await d.commit([{
+      type: "put",
+      record: record("a", { rev: 2, status: "done", result: [1n] }),
+      expectRev: 1,
+    }]);
     await d.close?.();
     const again = await opened(store);
     const back = await again.get("a");
@@ -241,7 +316,11 @@ export function testDriver(t: TestApi, subject: DriverSubject): void {
       const d = await opened(store);
       const file = new File(["file body"], "a.txt", { type: "text/plain" });
       d.check?.({ file }, "state");
-      await d.commit([{ type: "put", record: record("b", { state: { file, blob: new Blob(["xyz"]) } }), expectRev: 0 }]);
+      await d.commit([{
+        type: "put",
+        record: record("b", { state: { file, blob: new Blob(["xyz"]) } }),
+        expectRev: 0,
+      }]);
       const back = (await d.get("b"))?.state as { file: File; blob: Blob };
       assertEquals(back.file.name, "a.txt");
       assertEquals(await back.file.text(), "file body");
@@ -270,10 +349,16 @@ export function testDriver(t: TestApi, subject: DriverSubject): void {
     let gate = 5;
     const slow: WorkFunction<{ n: number }, number> = async (s, ctx) => {
       seen.push(s.n);
-      if (s.n >= gate) await new Promise((resolve) => ctx.signal.addEventListener("abort", resolve));
+      if (s.n >= gate) {
+        await new Promise((resolve) => ctx.signal.addEventListener("abort", resolve));
+      }
       return s.n >= 10 ? ctx.done(s.n) : { n: s.n + 1 };
     };
-    const first = await createEngine({ driver: await store.open(), work: { slow }, closeTimeoutMs: 20 });
+    const first = await createEngine({
+      driver: await store.open(),
+      work: { slow },
+      closeTimeoutMs: 20,
+    });
     const task = await first.create("slow", { n: 0 }, { id: "s" });
     await eventually(() => task.step === 5, 5000, "five steps");
     await first.close();
@@ -305,7 +390,9 @@ export function testDriver(t: TestApi, subject: DriverSubject): void {
   });
 
   it("a step returning an unstorable state fails its task and keeps the last committed state", async (store) => {
-    const bad: WorkFunction<{ n: number }> = (s) => (s.n === 2 ? { n: 3, f: () => 0 } as never : { n: s.n + 1 });
+    const bad: WorkFunction<{ n: number }> = (
+      s,
+    ) => (s.n === 2 ? { n: 3, f: () => 0 } as never : { n: s.n + 1 });
     const engine = await createEngine({ driver: await store.open(), work: { bad } });
     const task = await engine.create("bad", { n: 0 });
     const error = await assertRejects(() => task.result(), Error);
@@ -330,7 +417,12 @@ export function testDriver(t: TestApi, subject: DriverSubject): void {
 
   it("many tasks at once all finish exactly (group commit)", async (store) => {
     const engine = await createEngine({ driver: await store.open(), work: { count } });
-    const tasks = await Promise.all(Array.from({ length: 24 }, (_, i) => engine.create("count", { n: 0, to: 10 + i }, { id: `t${i}` })));
+    const tasks = await Promise.all(
+      Array.from(
+        { length: 24 },
+        (_, i) => engine.create("count", { n: 0, to: 10 + i }, { id: `t${i}` }),
+      ),
+    );
     const results = await Promise.all(tasks.map((task) => task.result()));
     assertEquals(results, tasks.map((_, i) => 10 + i));
     await engine.close();
@@ -357,7 +449,11 @@ export function testDriver(t: TestApi, subject: DriverSubject): void {
       const task = await a.create("shared", { n: 0 }, { id: "x" });
       await eventually(() => task.step >= 10, 5000, "ten steps in the first engine");
       await a.close();
-      await eventually(async () => (await b.list({ status: "done" })).length === 1, 10000, "the second engine to finish it");
+      await eventually(
+        async () => (await b.list({ status: "done" })).length === 1,
+        10000,
+        "the second engine to finish it",
+      );
       assert(!overlap, "no two steps ran at once");
       assertEquals(new Set(steps).size, 41, "every step ran");
       await b.close();
@@ -365,7 +461,10 @@ export function testDriver(t: TestApi, subject: DriverSubject): void {
   } else {
     it("a second engine on the same store is refused with StoreLockedError", async (store) => {
       const a = await createEngine({ driver: await store.open(), work: { count } });
-      await assertRejects(async () => createEngine({ driver: await store.open(), work: { count } }), StoreLockedError);
+      await assertRejects(
+        async () => createEngine({ driver: await store.open(), work: { count } }),
+        StoreLockedError,
+      );
       await a.close();
       const b = await createEngine({ driver: await store.open(), work: { count } });
       await b.close();

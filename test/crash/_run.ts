@@ -9,9 +9,22 @@ const WORKER = fileURLToPath(new URL("./worker.ts", import.meta.url));
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
 /** Runs the worker; kills it with SIGKILL `killAfterMs` after it started, or lets it finish. */
-export function run(dir: string, log: string, killAfterMs: number | undefined, { tasks, steps, driver = "fs" }: { tasks: number; steps: number; driver?: "fs" | "deno-kv" }): Promise<"killed" | "finished"> {
+export function run(
+  dir: string,
+  log: string,
+  killAfterMs: number | undefined,
+  { tasks, steps, driver = "fs" }: { tasks: number; steps: number; driver?: "fs" | "deno-kv" },
+): Promise<"killed" | "finished"> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", WORKER, dir, log, String(tasks), String(steps)], {
+    const child = spawn(process.execPath, [
+      "--import",
+      "tsx",
+      WORKER,
+      dir,
+      log,
+      String(tasks),
+      String(steps),
+    ], {
       cwd: ROOT,
       stdio: ["ignore", "pipe", "pipe"],
       env: { ...process.env, STATER_CRASH_DRIVER: driver },
@@ -36,13 +49,16 @@ export function run(dir: string, log: string, killAfterMs: number | undefined, {
   });
 }
 
-
 /**
  * Checks what the runs left: on `driver`, every task done with the exact
  * sum; in the step log, every step ran, and no task ran more steps again
  * than there were kills.
  */
-export async function verify(driver: Driver, log: string, { tasks, steps, kills }: { tasks: number; steps: number; kills: number }): Promise<void> {
+export async function verify(
+  driver: Driver,
+  log: string,
+  { tasks, steps, kills }: { tasks: number; steps: number; kills: number },
+): Promise<void> {
   const ran = new Map<string, number[]>();
   for (const line of (await readFile(log, "utf8")).trim().split("\n")) {
     const [id, n] = line.split(" ");
@@ -53,7 +69,9 @@ export async function verify(driver: Driver, log: string, { tasks, steps, kills 
   };
   const engine = await createEngine({ driver, work: { count } });
   const done = await engine.list({ status: "done" });
-  expect(done.map((t) => t.id).sort()).toEqual(Array.from({ length: tasks }, (_, i) => `task-${i}`).sort());
+  expect(done.map((t) => t.id).sort()).toEqual(
+    Array.from({ length: tasks }, (_, i) => `task-${i}`).sort(),
+  );
   for (const task of done) {
     expect(task.result, task.id).toBe((steps * (steps - 1)) / 2);
     expect(task.step, task.id).toBe(steps + 1);

@@ -9,35 +9,45 @@ const TASKS = 4;
 const STEPS = 1500;
 const KILLS = 6;
 
-it("on Deno KV, a process killed with SIGKILL leaves leases that the next process takes over at once, and every task finishes exactly", async () => {
-  const dir = await tempDir("stater-kv-crash-");
-  const store = join(dir, "store");
-  const log = join(dir, "steps.log");
-  await mkdir(store);
-  const options = { tasks: TASKS, steps: STEPS, driver: "deno-kv" as const };
-  try {
-    const lines = async () => (await readFile(log, "utf8").catch(() => "")).split("\n").length - 1;
-    let kills = 0;
-    let progressed = 0;
-    for (let i = 0; i < KILLS * 2 && kills < KILLS; i++) {
+it(
+  "on Deno KV, a process killed with SIGKILL leaves leases that the next process takes over at once, and every task finishes exactly",
+  async () => {
+    const dir = await tempDir("stater-kv-crash-");
+    const store = join(dir, "store");
+    const log = join(dir, "steps.log");
+    await mkdir(store);
+    const options = { tasks: TASKS, steps: STEPS, driver: "deno-kv" as const };
+    try {
+      const lines = async () =>
+        (await readFile(log, "utf8").catch(() => "")).split("\n").length - 1;
+      let kills = 0;
+      let progressed = 0;
+      for (let i = 0; i < KILLS * 2 && kills < KILLS; i++) {
+        const before = await lines();
+        const outcome = await run(store, log, 200 + Math.random() * 200, options);
+        if (outcome !== "killed") break;
+        kills++;
+        if ((await lines()) > before) progressed++;
+      }
+      expect(kills).toBeGreaterThanOrEqual(4);
+      // Each process took over the tasks of the one killed before it at once: the leases last 15 s.
+      expect(progressed, "runs that stepped the tasks").toBeGreaterThanOrEqual(kills - 1);
       const before = await lines();
-      const outcome = await run(store, log, 200 + Math.random() * 200, options);
-      if (outcome !== "killed") break;
-      kills++;
-      if ((await lines()) > before) progressed++;
-    }
-    expect(kills).toBeGreaterThanOrEqual(4);
-    // Each process took over the tasks of the one killed before it at once: the leases last 15 s.
-    expect(progressed, "runs that stepped the tasks").toBeGreaterThanOrEqual(kills - 1);
-    const before = await lines();
-    const started = Date.now();
-    await run(store, log, undefined, options);
-    // The leases of the killed process last 15 s; the last run did not wait for them.
-    expect(Date.now() - started, "the last run took the dead process's tasks at once").toBeLessThan(12_000);
+      const started = Date.now();
+      await run(store, log, undefined, options);
+      // The leases of the killed process last 15 s; the last run did not wait for them.
+      expect(Date.now() - started, "the last run took the dead process's tasks at once")
+        .toBeLessThan(12_000);
 
-    expect(before, "the kills landed while the tasks ran").toBeLessThan(TASKS * (STEPS + 1));
-    await verify(denoKvDriver({ path: join(store, "store.kv") }), log, { tasks: TASKS, steps: STEPS, kills });
-  } finally {
-    await removeDir(dir);
-  }
-}, 120_000);
+      expect(before, "the kills landed while the tasks ran").toBeLessThan(TASKS * (STEPS + 1));
+      await verify(denoKvDriver({ path: join(store, "store.kv") }), log, {
+        tasks: TASKS,
+        steps: STEPS,
+        kills,
+      });
+    } finally {
+      await removeDir(dir);
+    }
+  },
+  120_000,
+);

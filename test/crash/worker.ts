@@ -28,12 +28,17 @@ const count: WorkFunction<S, number> = async (s, ctx) => {
   return s.n >= s.to ? ctx.done(s.sum) : { n: s.n + 1, to: s.to, sum: s.sum + s.n };
 };
 
-const driver = process.env.STATER_CRASH_DRIVER === "deno-kv" ? denoKvDriver({ path: join(dir, "store.kv") }) : fsDriver({ dir });
+const driver = process.env.STATER_CRASH_DRIVER === "deno-kv"
+  ? denoKvDriver({ path: join(dir, "store.kv") })
+  : fsDriver({ dir });
 const engine = await createEngine({ driver, work: { count } });
 engine.on("error", (e) => process.stderr.write(`engine error: ${String(e.error)}\n`));
 process.stdout.write("started\n");
 const created = await Promise.all(
-  Array.from({ length: tasks }, (_, i) => engine.create("count", { n: 0, to: steps, sum: 0 }, { id: `task-${i}` })),
+  Array.from(
+    { length: tasks },
+    (_, i) => engine.create("count", { n: 0, to: steps, sum: 0 }, { id: `task-${i}` }),
+  ),
 );
 await Promise.all(created.map((task) => task.result()));
 await engine.close();

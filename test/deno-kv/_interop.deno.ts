@@ -19,7 +19,16 @@ function print(value: unknown): void {
 try {
   if (mode === "write") {
     await driver.open!({ owner: "deno", report: (e) => console.error(e) });
-    const record: TaskRecord = { id: id!, work: "w", status: "paused", state: richState(), step: 3, rev: 1, createdAt: 1, updatedAt: 2 };
+    const record: TaskRecord = {
+      id: id!,
+      work: "w",
+      status: "paused",
+      state: richState(),
+      step: 3,
+      rev: 1,
+      createdAt: 1,
+      updatedAt: 2,
+    };
     print(await driver.commit([{ type: "put", record, expectRev: 0 }]));
     driver.close!();
   } else if (mode === "read") {
@@ -70,5 +79,11 @@ try {
     throw new Error(`unknown mode ${mode}`);
   }
 } catch (error) {
-  print({ error: { name: (error as Error).name, code: (error as { code?: string }).code, message: (error as Error).message } });
+  print({
+    error: {
+      name: (error as Error).name,
+      code: (error as { code?: string }).code,
+      message: (error as Error).message,
+    },
+  });
 }

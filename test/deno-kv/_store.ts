@@ -6,7 +6,12 @@ import { denoKvDriver, type DenoKvDriverOptions } from "../../drivers/deno-kv/mo
 import { tempStore } from "./_subject.ts";
 
 /** What tests open drivers with: reports fail the test. */
-export const context: DriverContext = { owner: "me", report: (error: unknown) => { throw error; } };
+export const context: DriverContext = {
+  owner: "me",
+  report: (error: unknown) => {
+    throw error;
+  },
+};
 
 /** The store of the running test, and drivers opened on it. */
 export interface TestStore {

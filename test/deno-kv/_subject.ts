@@ -17,7 +17,10 @@ export async function tempStore(): Promise<{ path: string; cleanup(): Promise<vo
 }
 
 /** The subject for `testDriver`; `options` go to every driver it opens. */
-export function denoKvSubject(name: string, options: Omit<DenoKvDriverOptions, "path" | "kv"> = {}): DriverSubject {
+export function denoKvSubject(
+  name: string,
+  options: Omit<DenoKvDriverOptions, "path" | "kv"> = {},
+): DriverSubject {
   return {
     name,
     async setup() {

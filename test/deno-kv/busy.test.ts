@@ -6,7 +6,16 @@ import { context, useStore } from "./_store.ts";
 
 const store = useStore();
 const path = () => store.path;
-const record: TaskRecord = { id: "a", work: "w", status: "pending", state: 1, step: 0, rev: 1, createdAt: 1, updatedAt: 1 };
+const record: TaskRecord = {
+  id: "a",
+  work: "w",
+  status: "pending",
+  state: 1,
+  step: 0,
+  rev: 1,
+  createdAt: 1,
+  updatedAt: 1,
+};
 
 /** A store whose reads and commits fail `times` times with `message` before they work. */
 function flaky(kv: KvLike, message: string, times: number): KvLike & { failures: number } {
@@ -20,7 +29,8 @@ function flaky(kv: KvLike, message: string, times: number): KvLike & { failures:
     },
     get: async (key: Parameters<KvLike["get"]>[0]) => (out.fail(), kv.get(key)),
     getMany: async (keys: Parameters<KvLike["getMany"]>[0]) => (out.fail(), kv.getMany(keys)),
-    list: (selector: { prefix: Parameters<KvLike["get"]>[0] }, options?: { batchSize?: number }) => kv.list(selector, options),
+    list: (selector: { prefix: Parameters<KvLike["get"]>[0] }, options?: { batchSize?: number }) =>
+      kv.list(selector, options),
     atomic: () => {
       const op = kv.atomic();
       const commit = op.commit.bind(op);
@@ -33,7 +43,7 @@ function flaky(kv: KvLike, message: string, times: number): KvLike & { failures:
 }
 
 describe("deno-kv on a busy or failing store", () => {
-  it("operations refused with \"database is locked\" are tried again and succeed", async () => {
+  it('operations refused with "database is locked" are tried again and succeed', async () => {
     const kv = await openKv(path());
     const busy = flaky(kv, "database is locked", 4);
     const d = denoKvDriver({ kv: busy });
@@ -51,7 +61,9 @@ describe("deno-kv on a busy or failing store", () => {
     await d.open?.(context);
     const error = await d.commit([{ type: "put", record, expectRev: 0 }]).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DriverError);
-    expect((error as DriverError).message).toBe("The deno-kv driver could not commit a batch of writes: disk I/O error");
+    expect((error as DriverError).message).toBe(
+      "The deno-kv driver could not commit a batch of writes: disk I/O error",
+    );
     expect((error as DriverError).code).toBe("KV_FAILED");
     await expect(d.get("a")).rejects.toThrow(/could not read task "a": disk I\/O error/);
     await d.close?.();

@@ -10,18 +10,28 @@ const script = fileURLToPath(new URL("./_interop.deno.ts", import.meta.url));
 const root = fileURLToPath(new URL("../../", import.meta.url));
 
 /** Runs the Deno side; resolves with the JSON line it printed. */
-function deno(args: string[], flags = ["--allow-all", "--unstable-kv"]): Promise<Record<string, unknown>> {
+function deno(
+  args: string[],
+  flags = ["--allow-all", "--unstable-kv"],
+): Promise<Record<string, unknown>> {
   return new Promise((resolve, reject) => {
-    execFile("npx", ["deno", "run", ...flags, script, ...args], { cwd: root, timeout: 60_000 }, (error, stdout, stderr) => {
-      const line = stdout.trim().split("\n").pop();
-      if (error || !line) reject(new Error(`deno ${args.join(" ")} failed: ${error?.message ?? ""}\n${stderr}`));
-      else resolve(JSON.parse(line));
-    });
+    execFile(
+      "npx",
+      ["deno", "run", ...flags, script, ...args],
+      { cwd: root, timeout: 60_000 },
+      (error, stdout, stderr) => {
+        const line = stdout.trim().split("\n").pop();
+        if (error || !line) {
+          reject(new Error(`deno ${args.join(" ")} failed: ${error?.message ?? ""}\n${stderr}`));
+        } else resolve(JSON.parse(line));
+      },
+    );
   });
 }
 
 const store = useStore();
-const nodeDriver = (owner = "node"): Promise<Driver> => store.open(owner, { leaseMs: 1000, renewEveryMs: 300, pollMs: 50 });
+const nodeDriver = (owner = "node"): Promise<Driver> =>
+  store.open(owner, { leaseMs: 1000, renewEveryMs: 300, pollMs: 50 });
 
 describe("deno-kv across Deno and Node", () => {
   it("a record written by Deno reads back whole on Node", async () => {
@@ -34,22 +44,41 @@ describe("deno-kv across Deno and Node", () => {
   });
 
   it("a Node engine hears the progress and messages of a task a Deno process runs", async () => {
-    const engine = await createEngine({ driver: denoKvDriver({ path: store.path, pollMs: 20 }), work: { count }, owner: "node", autoResume: false });
+    const engine = await createEngine({
+      driver: denoKvDriver({ path: store.path, pollMs: 20 }),
+      work: { count },
+      owner: "node",
+      autoResume: false,
+    });
     const messages: unknown[] = [];
     const progress: number[] = [];
     engine.on("message", (e) => messages.push(e.message));
     engine.on("progress", (e) => progress.push(e.done));
     expect(await deno(["talk", store.path, "talking"])).toEqual({ result: 10 });
     const end = Date.now() + 5000;
-    while (messages.length < 11 && Date.now() < end) await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(messages).toEqual(Array.from({ length: 11 }, (_, n) => ({ from: "deno", n, at: new Date(n) })));
+    while (messages.length < 11 && Date.now() < end) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(messages).toEqual(
+      Array.from({ length: 11 }, (_, n) => ({ from: "deno", n, at: new Date(n) })),
+    );
     expect(progress.at(-1)).toBe(10);
     await engine.close();
   });
 
   it("a record written by Node reads back whole on Deno", async () => {
     const d = await nodeDriver();
-    const record: TaskRecord = { id: "from-node", work: "w", status: "done", state: richState(), result: [1n], step: 4, rev: 1, createdAt: 1, updatedAt: 2 };
+    const record: TaskRecord = {
+      id: "from-node",
+      work: "w",
+      status: "done",
+      state: richState(),
+      result: [1n],
+      step: 4,
+      rev: 1,
+      createdAt: 1,
+      updatedAt: 2,
+    };
     expect(await d.commit([{ type: "put", record, expectRev: 0 }])).toEqual([{ ok: true }]);
     await d.close?.();
     const out = await deno(["read", store.path, "from-node"]);
@@ -67,17 +96,24 @@ describe("deno-kv across Deno and Node", () => {
 
   it("a Deno process not allowed to name itself holds leases all the same, which then run out as before", async () => {
     // No --allow-sys and no --allow-run: nothing is asked (no prompt, no error), the lease names no process.
-    expect(await deno(["hold", store.path, "t"], ["--unstable-kv", "--allow-read", "--allow-write"])).toEqual({ held: true });
+    expect(
+      await deno(["hold", store.path, "t"], ["--unstable-kv", "--allow-read", "--allow-write"]),
+    ).toEqual({ held: true });
     const d = await nodeDriver();
     const never = new AbortController().signal;
-    expect(await d.acquire!("t", { owner: "node", wait: false, signal: never }), "still held").toBeUndefined();
+    expect(await d.acquire!("t", { owner: "node", wait: false, signal: never }), "still held")
+      .toBeUndefined();
     const lease = await d.acquire!("t", { owner: "node", wait: true, signal: never });
     expect(lease?.id).toBe("t");
     await lease!.release();
   });
 
   it("a task started by a Node engine is resumed and finished by a Deno engine", async () => {
-    const engine = await createEngine({ driver: denoKvDriver({ path: store.path }), work: { count }, owner: "node" });
+    const engine = await createEngine({
+      driver: denoKvDriver({ path: store.path }),
+      work: { count },
+      owner: "node",
+    });
     const task = await engine.create("count", { n: 0, to: 40 }, { id: "shared" });
     while (task.step < 5) await new Promise((resolve) => setTimeout(resolve, 5));
     await engine.close();
@@ -89,7 +125,16 @@ describe("deno-kv across Deno and Node", () => {
   });
 
   it("a Deno engine already open on the store takes over a task when the Node engine running it closes", async () => {
-    const child = spawn("npx", ["deno", "run", "--allow-all", "--unstable-kv", script, "await", store.path, "live"], { cwd: root });
+    const child = spawn("npx", [
+      "deno",
+      "run",
+      "--allow-all",
+      "--unstable-kv",
+      script,
+      "await",
+      store.path,
+      "live",
+    ], { cwd: root });
     let out = "";
     let err = "";
     child.stdout.on("data", (b: Uint8Array) => (out += new TextDecoder().decode(b)));
@@ -104,7 +149,11 @@ describe("deno-kv across Deno and Node", () => {
       seen.push(s.n);
       return count(s, ctx);
     };
-    const engine = await createEngine({ driver: denoKvDriver({ path: store.path, pollMs: 50 }), work: { count: counted }, owner: "node" });
+    const engine = await createEngine({
+      driver: denoKvDriver({ path: store.path, pollMs: 50 }),
+      work: { count: counted },
+      owner: "node",
+    });
     const task = await engine.create("count", { n: 0, to: 60 }, { id: "live" });
     while (task.step < 10) await new Promise((resolve) => setTimeout(resolve, 5));
     await engine.close();
@@ -112,7 +161,9 @@ describe("deno-kv across Deno and Node", () => {
     const last = JSON.parse(out.trim().split("\n").pop()!) as { result: number; seen: number[] };
     expect(last.result).toBe(60);
     expect(last.seen[0], "Deno resumed where Node's last commit left it").toBe(task.step);
-    expect([...seen, ...last.seen], "every step ran once, in one engine at a time").toEqual(Array.from({ length: 61 }, (_, i) => i));
+    expect([...seen, ...last.seen], "every step ran once, in one engine at a time").toEqual(
+      Array.from({ length: 61 }, (_, i) => i),
+    );
   });
 
   it("on Deno without --unstable-kv, opening says to add the flag", async () => {

@@ -6,7 +6,10 @@ import { denoKvDriver, type DenoKvDriverOptions, type KvLike } from "../../drive
 import { useStore } from "./_store.ts";
 
 const store = useStore();
-const driver = (owner: string, options: Omit<DenoKvDriverOptions, "path" | "kv"> = {}): Promise<Driver> => store.open(owner, options);
+const driver = (
+  owner: string,
+  options: Omit<DenoKvDriverOptions, "path" | "kv"> = {},
+): Promise<Driver> => store.open(owner, options);
 
 const never = new AbortController().signal;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -18,7 +21,10 @@ describe("deno-kv leases", () => {
     const lease = await a.acquire!("t", { owner: "a", wait: false, signal: never });
     expect(lease?.id).toBe("t");
     expect(await b.acquire!("t", { owner: "b", wait: false, signal: never })).toBeUndefined();
-    expect(await a.acquire!("t", { owner: "a", wait: false, signal: never }), "not even the same owner twice").toBeUndefined();
+    expect(
+      await a.acquire!("t", { owner: "a", wait: false, signal: never }),
+      "not even the same owner twice",
+    ).toBeUndefined();
     await lease!.release();
     const taken = await b.acquire!("t", { owner: "b", wait: false, signal: never });
     expect(taken).toBeDefined();
@@ -37,7 +43,10 @@ describe("deno-kv leases", () => {
     await expect(old!.renew!()).rejects.toBeInstanceOf(OwnershipLostError);
     expect(old!.lost!.aborted, "lost fires").toBe(true);
     await old!.release();
-    expect(await a.acquire!("t", { owner: "a", wait: false, signal: never }), "releasing a lost lease frees nothing").toBeUndefined();
+    expect(
+      await a.acquire!("t", { owner: "a", wait: false, signal: never }),
+      "releasing a lost lease frees nothing",
+    ).toBeUndefined();
     await fresh!.renew!();
     await fresh!.release();
   });
@@ -82,10 +91,19 @@ describe("deno-kv leases", () => {
       close: () => kv.close(),
     };
     const b = denoKvDriver({ kv: counting, pollMs: 30 });
-    await b.open?.({ owner: "b", report: (error) => { throw error; } });
+    await b.open?.({
+      owner: "b",
+      report: (error) => {
+        throw error;
+      },
+    });
     const ids = Array.from({ length: 25 }, (_, i) => `t${i}`);
-    const held = await Promise.all(ids.map((id) => a.acquire!(id, { owner: "a", wait: false, signal: never })));
-    const waiting = Promise.all(ids.map((id) => b.acquire!(id, { owner: "b", wait: true, signal: never })));
+    const held = await Promise.all(
+      ids.map((id) => a.acquire!(id, { owner: "a", wait: false, signal: never })),
+    );
+    const waiting = Promise.all(
+      ids.map((id) => b.acquire!(id, { owner: "b", wait: true, signal: never })),
+    );
     await sleep(200);
     expect(reads.get, "one read each, before waiting").toBe(25);
     const polls = reads.getMany;
@@ -102,7 +120,12 @@ describe("deno-kv leases", () => {
   it("closing the driver ends its waits for leases with undefined", async () => {
     const a = await driver("a");
     const b = denoKvDriver({ path: store.path, pollMs: 20 });
-    await b.open?.({ owner: "b", report: (error) => { throw error; } });
+    await b.open?.({
+      owner: "b",
+      report: (error) => {
+        throw error;
+      },
+    });
     const lease = await a.acquire!("t", { owner: "a", wait: false, signal: never });
     const waiting = b.acquire!("t", { owner: "b", wait: true, signal: never });
     await sleep(50);
@@ -118,7 +141,9 @@ describe("deno-kv leases", () => {
     try {
       const entry = await kv.get(["p", "lease", "t"]);
       expect(entry.value).toBeInstanceOf(Uint8Array);
-      const [tag, owner, expiresAt, holder] = JSON.parse(new TextDecoder().decode(entry.value as Uint8Array));
+      const [tag, owner, expiresAt, holder] = JSON.parse(
+        new TextDecoder().decode(entry.value as Uint8Array),
+      );
       expect([tag, owner]).toEqual(["l2", "owner-1"]);
       expect(expiresAt).toBeGreaterThan(Date.now());
       expect(holder).toMatchObject({ pid: process.pid, host: hostname() });
@@ -148,7 +173,10 @@ describe("deno-kv leases", () => {
     a.on("error", (e) => errors.push(e.error));
     const task = await a.create("slow", { n: 0 }, { id: "x" });
     await new Promise((resolve) => setTimeout(resolve, 50));
-    const b = await createEngine({ driver: denoKvDriver({ path: store.path, leaseMs: 200, renewEveryMs: 150, pollMs: 20 }), work: { slow } });
+    const b = await createEngine({
+      driver: denoKvDriver({ path: store.path, leaseMs: 200, renewEveryMs: 150, pollMs: 20 }),
+      work: { slow },
+    });
     b.on("error", (e) => errors.push(e.error));
     const deadline = Date.now() + 10_000;
     let done = false;
@@ -158,9 +186,14 @@ describe("deno-kv leases", () => {
     }
     expect(done, "the second engine finished it").toBe(true);
     // Both stepped it for a while; the first commit after the takeover found a newer revision and stopped one.
-    expect(errors.some((e) => e instanceof OwnershipLostError), "an engine noticed it lost the task").toBe(true);
+    expect(
+      errors.some((e) => e instanceof OwnershipLostError),
+      "an engine noticed it lost the task",
+    ).toBe(true);
     expect(((await b.get("x"))?.state as { n: number }).n).toBe(60);
-    expect(task.status === "done" || task.status === "paused" || task.status === "running").toBe(true);
+    expect(task.status === "done" || task.status === "paused" || task.status === "running").toBe(
+      true,
+    );
     expect(steps).toBeGreaterThanOrEqual(61);
     await a.close();
     await b.close();
@@ -171,16 +204,24 @@ describe("deno-kv leases", () => {
     const bytes = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
     try {
       const soon = Date.now() + 600;
-      await kv.set(["p", "lease", "far"], bytes(["l2", "elsewhere", soon, { pid: 1, host: `not-${hostname()}` }]));
+      await kv.set(
+        ["p", "lease", "far"],
+        bytes(["l2", "elsewhere", soon, { pid: 1, host: `not-${hostname()}` }]),
+      );
       await kv.set(["p", "lease", "old"], bytes(["l1", "older", soon]));
     } finally {
       kv.close();
     }
     const d = await driver("me", { prefix: ["p"], leaseMs: 1000, renewEveryMs: 300, pollMs: 50 });
     for (const id of ["far", "old"]) {
-      expect(await d.acquire!(id, { owner: "me", wait: false, signal: never }), `${id} is still held`).toBeUndefined();
+      expect(
+        await d.acquire!(id, { owner: "me", wait: false, signal: never }),
+        `${id} is still held`,
+      ).toBeUndefined();
     }
-    const leases = await Promise.all(["far", "old"].map((id) => d.acquire!(id, { owner: "me", wait: true, signal: never })));
+    const leases = await Promise.all(
+      ["far", "old"].map((id) => d.acquire!(id, { owner: "me", wait: true, signal: never })),
+    );
     expect(leases.map((l) => l?.id)).toEqual(["far", "old"]);
     for (const lease of leases) await lease!.release();
   });
@@ -190,7 +231,10 @@ describe("deno-kv leases", () => {
     try {
       // A process id that is not in use: larger than any the kernel hands out.
       const dead = { pid: 2 ** 22 + 17, host: hostname() };
-      await kv.set(["p", "lease", "t"], new TextEncoder().encode(JSON.stringify(["l2", "dead", Date.now() + 60_000, dead])));
+      await kv.set(
+        ["p", "lease", "t"],
+        new TextEncoder().encode(JSON.stringify(["l2", "dead", Date.now() + 60_000, dead])),
+      );
     } finally {
       kv.close();
     }

@@ -2,7 +2,12 @@ import { describe, expect, it, vi } from "vitest";
 import { DriverError } from "../../src/mod.ts";
 import { denoKvDriver } from "../../drivers/deno-kv/mod.ts";
 
-const context = { owner: "me", report: (error: unknown) => { throw error; } };
+const context = {
+  owner: "me",
+  report: (error: unknown) => {
+    throw error;
+  },
+};
 
 describe("deno-kv without Deno KV", () => {
   it("on Node without the @deno/kv package, opening says to install it", async () => {
@@ -10,7 +15,9 @@ describe("deno-kv without Deno KV", () => {
       throw new Error("Cannot find package '@deno/kv'");
     });
     try {
-      const error = await Promise.resolve().then(() => denoKvDriver({ path: "x.kv" }).open?.(context)).catch((e: unknown) => e);
+      const error = await Promise.resolve().then(() =>
+        denoKvDriver({ path: "x.kv" }).open?.(context)
+      ).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(DriverError);
       expect(error).toMatchObject({ code: "KV_UNAVAILABLE" });
       expect((error as Error).message).toMatch(/npm install @deno\/kv/);
@@ -32,11 +39,17 @@ describe("deno-kv without Deno KV", () => {
     });
     try {
       vi.resetModules();
-      const mod: typeof import("../../drivers/deno-kv/mod.ts") = await import("../../drivers/deno-kv/mod.ts");
+      const mod: typeof import("../../drivers/deno-kv/mod.ts") = await import(
+        "../../drivers/deno-kv/mod.ts"
+      );
       mod.denoKvDriver({ path: "x.kv" });
       expect(touched).toBe(false);
     } finally {
-      Object.defineProperty(globalThis, "Deno", { configurable: true, writable: true, value: before });
+      Object.defineProperty(globalThis, "Deno", {
+        configurable: true,
+        writable: true,
+        value: before,
+      });
       if (before === undefined) delete g.Deno;
     }
   });

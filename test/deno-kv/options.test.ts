@@ -9,7 +9,16 @@ const store = useStore();
 const path = () => store.path;
 
 function record(id: string): TaskRecord {
-  return { id, work: "w", status: "pending", state: { id }, step: 0, rev: 1, createdAt: 1, updatedAt: 1 };
+  return {
+    id,
+    work: "w",
+    status: "pending",
+    state: { id },
+    step: 0,
+    rev: 1,
+    createdAt: 1,
+    updatedAt: 1,
+  };
 }
 
 describe("deno-kv options", () => {
@@ -22,7 +31,9 @@ describe("deno-kv options", () => {
     await a.commit([{ type: "put", record: record("x"), expectRev: 0 }]);
     expect(await b.get("x")).toBeUndefined();
     expect(await b.list()).toEqual([]);
-    expect(await b.commit([{ type: "put", record: record("x"), expectRev: 0 }])).toEqual([{ ok: true }]);
+    expect(await b.commit([{ type: "put", record: record("x"), expectRev: 0 }])).toEqual([{
+      ok: true,
+    }]);
     expect((await a.list({ status: ["pending"] })).length).toBe(1);
     const keys: unknown[] = [];
     for await (const entry of kv.list({ prefix: [] })) keys.push(entry.key[0]);
@@ -32,7 +43,7 @@ describe("deno-kv options", () => {
     kv.close();
   });
 
-  it("the default prefix is [\"stater\"]", async () => {
+  it('the default prefix is ["stater"]', async () => {
     const d = denoKvDriver({ path: path() });
     await d.open?.(context);
     await d.commit([{ type: "put", record: record("x"), expectRev: 0 }]);
@@ -50,7 +61,9 @@ describe("deno-kv options", () => {
     expect((await kv.get(["stater", "task", "c"])).versionstamp, "still usable").not.toBeNull();
     const d = denoKvDriver({ kv });
     await d.open?.(context);
-    await expect(Promise.resolve().then(() => d.open?.(context))).rejects.toMatchObject({ code: "ALREADY_OPEN" });
+    await expect(Promise.resolve().then(() => d.open?.(context))).rejects.toMatchObject({
+      code: "ALREADY_OPEN",
+    });
     await d.close?.();
     await d.open?.(context);
     expect((await d.get("c"))?.status).toBe("done");
@@ -60,7 +73,10 @@ describe("deno-kv options", () => {
 
   it("a driver that is not open says so", async () => {
     const d = denoKvDriver({ path: path() });
-    await expect(Promise.resolve().then(() => d.get("x"))).rejects.toMatchObject({ name: "DriverError", code: "NOT_OPEN" });
+    await expect(Promise.resolve().then(() => d.get("x"))).rejects.toMatchObject({
+      name: "DriverError",
+      code: "NOT_OPEN",
+    });
   });
 
   it("on Node a path or a kv is required", async () => {
@@ -85,7 +101,9 @@ describe("deno-kv options", () => {
     expect(() => denoKvDriver({ path: path(), prefix: "stater" as never })).toThrow(TypeError);
     expect(() => denoKvDriver({ path: path(), prefix: [{}] as never })).toThrow(TypeError);
     expect(() => denoKvDriver({ path: path(), leaseMs: 0 })).toThrow(RangeError);
-    expect(() => denoKvDriver({ path: path(), leaseMs: 200, renewEveryMs: 1000 })).toThrow(/less than leaseMs/);
+    expect(() => denoKvDriver({ path: path(), leaseMs: 200, renewEveryMs: 1000 })).toThrow(
+      /less than leaseMs/,
+    );
     expect(() => denoKvDriver({ path: path(), pollMs: "fast" as never })).toThrow(TypeError);
     expect(denoKvDriver({ path: path(), leaseMs: 3000 }).renewEveryMs).toBe(1000);
     expect(denoKvDriver({ path: path() }).renewEveryMs).toBe(5000);

@@ -1,6 +1,11 @@
 import { openKv } from "@deno/kv";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { type Driver, StateNotStorableError, StoreCorruptError, type TaskRecord } from "../../src/mod.ts";
+import {
+  type Driver,
+  StateNotStorableError,
+  StoreCorruptError,
+  type TaskRecord,
+} from "../../src/mod.ts";
 import { denoKvDriver, type KvLike } from "../../drivers/deno-kv/mod.ts";
 import { tempStore } from "./_subject.ts";
 
@@ -17,12 +22,27 @@ afterEach(async () => {
 });
 
 function record(id: string, patch: Partial<TaskRecord> = {}): TaskRecord {
-  return { id, work: "w", status: "pending", state: { n: 0 }, step: 0, rev: 1, createdAt: 1, updatedAt: 1, ...patch };
+  return {
+    id,
+    work: "w",
+    status: "pending",
+    state: { n: 0 },
+    step: 0,
+    rev: 1,
+    createdAt: 1,
+    updatedAt: 1,
+    ...patch,
+  };
 }
 
 async function opened(kv?: KvLike): Promise<Driver> {
   const d = kv ? denoKvDriver({ kv }) : denoKvDriver({ path: store.path });
-  await d.open?.({ owner: "me", report: (error) => { throw error; } });
+  await d.open?.({
+    owner: "me",
+    report: (error) => {
+      throw error;
+    },
+  });
   return d;
 }
 
@@ -46,9 +66,17 @@ function bigState(bytes: number, seed = 1): { blob: string; bytes: Uint8Array } 
 describe("deno-kv records", () => {
   it("stores every value as bytes, never as a serialised JS value", async () => {
     const d = await opened();
-    await d.commit([{ type: "put", record: record("a", { state: { when: new Date(1), m: new Map([[1, 2n]]) } }), expectRev: 0 }]);
-    for await (const entry of raw.list({ prefix: ["stater"] })) expect(entry.value, String(entry.key)).toBeInstanceOf(Uint8Array);
-    const text = new TextDecoder().decode((await raw.get(["stater", "task", "a"])).value as Uint8Array);
+    await d.commit([{
+      type: "put",
+      record: record("a", { state: { when: new Date(1), m: new Map([[1, 2n]]) } }),
+      expectRev: 0,
+    }]);
+    for await (const entry of raw.list({ prefix: ["stater"] })) {
+      expect(entry.value, String(entry.key)).toBeInstanceOf(Uint8Array);
+    }
+    const text = new TextDecoder().decode(
+      (await raw.get(["stater", "task", "a"])).value as Uint8Array,
+    );
     expect(text.startsWith('["s1",1,"pending","w","me",0,""]\n')).toBe(true);
     await d.close?.();
   });
@@ -68,14 +96,24 @@ describe("deno-kv records", () => {
 
   it("overwriting or deleting a chunked record leaves no old chunks behind", async () => {
     const d = await opened();
-    await d.commit([{ type: "put", record: record("big", { state: bigState(200_000, 1) }), expectRev: 0 }]);
+    await d.commit([{
+      type: "put",
+      record: record("big", { state: bigState(200_000, 1) }),
+      expectRev: 0,
+    }]);
     const first = await keysUnder("stater", "chunk");
     const next = bigState(150_000, 2);
     await d.commit([{ type: "put", record: record("big", { rev: 2, state: next }), expectRev: 1 }]);
     const second = await keysUnder("stater", "chunk");
-    expect(second.some((k) => first.some((f) => JSON.stringify(f) === JSON.stringify(k)))).toBe(false);
+    expect(second.some((k) => first.some((f) => JSON.stringify(f) === JSON.stringify(k)))).toBe(
+      false,
+    );
     expect((await d.get("big"))?.state).toEqual(next);
-    await d.commit([{ type: "put", record: record("big", { rev: 3, state: { small: true } }), expectRev: 2 }]);
+    await d.commit([{
+      type: "put",
+      record: record("big", { rev: 3, state: { small: true } }),
+      expectRev: 2,
+    }]);
     expect(await keysUnder("stater", "chunk")).toEqual([]);
     await d.commit([{ type: "put", record: record("big", { rev: 4, state: next }), expectRev: 3 }]);
     await d.commit([{ type: "delete", id: "big" }]);
@@ -102,17 +140,34 @@ describe("deno-kv records", () => {
   it("a batch larger than one atomic operation is packed into several, and a conflict fails only its own write", async () => {
     const d = await opened();
     await d.commit([{ type: "put", record: record("t7"), expectRev: 0 }]);
-    const writes = Array.from({ length: 35 }, (_, i) => ({ type: "put" as const, record: record(`t${i}`), expectRev: 0 }));
+    const writes = Array.from(
+      { length: 35 },
+      (_, i) => ({ type: "put" as const, record: record(`t${i}`), expectRev: 0 }),
+    );
     const results = await d.commit(writes);
-    expect(results.map((r, i) => (r.ok ? "ok" : i))).toEqual(writes.map((_, i) => (i === 7 ? 7 : "ok")));
+    expect(results.map((r, i) => (r.ok ? "ok" : i))).toEqual(
+      writes.map((_, i) => (i === 7 ? 7 : "ok")),
+    );
     expect((await d.list()).length).toBe(35);
     await d.close?.();
   });
 
   it("when another engine changes one record of a packed operation, only that write conflicts", async () => {
     const d = await opened();
-    await d.commit(Array.from({ length: 5 }, (_, i) => ({ type: "put" as const, record: record(`r${i}`), expectRev: 0 })));
-    const writes = Array.from({ length: 5 }, (_, i) => ({ type: "put" as const, record: record(`r${i}`, { rev: 2, step: 1 }), expectRev: 1 }));
+    await d.commit(
+      Array.from(
+        { length: 5 },
+        (_, i) => ({ type: "put" as const, record: record(`r${i}`), expectRev: 0 }),
+      ),
+    );
+    const writes = Array.from(
+      { length: 5 },
+      (_, i) => ({
+        type: "put" as const,
+        record: record(`r${i}`, { rev: 2, step: 1 }),
+        expectRev: 1,
+      }),
+    );
     // The store changes r3 between the driver's read and its atomic write.
     const kv = await openKv(store.path);
     const other = await opened();
@@ -123,7 +178,11 @@ describe("deno-kv records", () => {
         const got = await kv.getMany(keys);
         if (!raced && keys.length === 5) {
           raced = true;
-          await other.commit([{ type: "put", record: record("r3", { rev: 2, step: 9 }), expectRev: 1 }]);
+          await other.commit([{
+            type: "put",
+            record: record("r3", { rev: 2, step: 9 }),
+            expectRev: 1,
+          }]);
         }
         return got;
       },
@@ -149,10 +208,15 @@ describe("deno-kv records", () => {
     const d2 = await opened();
     await d1.commit([{ type: "put", record: record("a"), expectRev: 0 }]);
     await d2.commit([{ type: "put", record: record("a", { rev: 2, step: 2 }), expectRev: 1 }]);
-    expect(await d1.commit([{ type: "put", record: record("a", { rev: 2, step: 1 }), expectRev: 1 }])).toEqual([{ ok: false, conflict: true }]);
-    expect(await d1.commit([{ type: "put", record: record("a", { rev: 3, step: 3 }), expectRev: 2 }])).toEqual([{ ok: true }]);
+    expect(
+      await d1.commit([{ type: "put", record: record("a", { rev: 2, step: 1 }), expectRev: 1 }]),
+    ).toEqual([{ ok: false, conflict: true }]);
+    expect(
+      await d1.commit([{ type: "put", record: record("a", { rev: 3, step: 3 }), expectRev: 2 }]),
+    ).toEqual([{ ok: true }]);
     await d2.commit([{ type: "delete", id: "a" }]);
-    expect(await d1.commit([{ type: "put", record: record("a", { rev: 4 }), expectRev: 3 }])).toEqual([{ ok: false, conflict: true }]);
+    expect(await d1.commit([{ type: "put", record: record("a", { rev: 4 }), expectRev: 3 }]))
+      .toEqual([{ ok: false, conflict: true }]);
     expect(await d1.get("a")).toBeUndefined();
     await d1.close?.();
     await d2.close?.();
@@ -161,7 +225,14 @@ describe("deno-kv records", () => {
   it("list({ status }) reads only the index of those statuses", async () => {
     const d = await opened();
     await d.commit([
-      ...Array.from({ length: 30 }, (_, i) => ({ type: "put" as const, record: record(`done${i}`, { status: "done", result: i }), expectRev: 0 })),
+      ...Array.from(
+        { length: 30 },
+        (_, i) => ({
+          type: "put" as const,
+          record: record(`done${i}`, { status: "done", result: i }),
+          expectRev: 0,
+        }),
+      ),
       { type: "put", record: record("p"), expectRev: 0 },
       { type: "put", record: record("r", { status: "running" }), expectRev: 0 },
     ]);
@@ -175,7 +246,10 @@ describe("deno-kv records", () => {
       close: () => kv.close(),
     };
     const d2 = await opened(counting);
-    expect((await d2.list({ status: ["pending", "running"] })).map((r) => r.id).sort()).toEqual(["p", "r"]);
+    expect((await d2.list({ status: ["pending", "running"] })).map((r) => r.id).sort()).toEqual([
+      "p",
+      "r",
+    ]);
     expect(read.some((k) => k.includes("done"))).toBe(false);
     expect(read).toContain("list stater,by-status,pending");
     await d2.close?.();
@@ -186,7 +260,11 @@ describe("deno-kv records", () => {
   it("a status change moves the index entry", async () => {
     const d = await opened();
     await d.commit([{ type: "put", record: record("a"), expectRev: 0 }]);
-    await d.commit([{ type: "put", record: record("a", { rev: 2, status: "done", result: 1 }), expectRev: 1 }]);
+    await d.commit([{
+      type: "put",
+      record: record("a", { rev: 2, status: "done", result: 1 }),
+      expectRev: 1,
+    }]);
     expect(await keysUnder("stater", "by-status")).toEqual([["stater", "by-status", "done", "a"]]);
     await d.close?.();
   });
@@ -199,7 +277,11 @@ describe("deno-kv records", () => {
     expect((error as Error).message).toMatch(/deno-kv driver cannot read the record of task "bad"/);
     await raw.set(["stater", "task", "js"], "a JS string");
     await expect(d.get("js")).rejects.toThrow(/not bytes/);
-    const [result] = await d.commit([{ type: "put", record: record("bad", { rev: 2 }), expectRev: 1 }]);
+    const [result] = await d.commit([{
+      type: "put",
+      record: record("bad", { rev: 2 }),
+      expectRev: 1,
+    }]);
     expect(result?.ok === false && result.error instanceof StoreCorruptError).toBe(true);
     await d.close?.();
   });

@@ -1,7 +1,9 @@
 import { memoryDriver } from "../../drivers/memory/mod.ts";
 import { testDriver } from "../conformance/suite.ts";
 
-testDriver({ test: (name, fn) => Deno.test({ name, fn, sanitizeOps: false, sanitizeResources: false }) }, {
+testDriver({
+  test: (name, fn) => Deno.test({ name, fn, sanitizeOps: false, sanitizeResources: false }),
+}, {
   name: "memory (Deno)",
   setup: async () => {
     const driver = memoryDriver();

@@ -14,15 +14,30 @@ interface Count {
   payload: string;
 }
 
-const count: WorkFunction<Count, number> = (s, ctx) => (s.n >= s.to ? ctx.done(s.n) : { ...s, n: s.n + 1 });
+const count: WorkFunction<Count, number> = (
+  s,
+  ctx,
+) => (s.n >= s.to ? ctx.done(s.n) : { ...s, n: s.n + 1 });
 const payload = "x".repeat(100);
 let runs = 0;
 
 /** Steps per second of `tasks` stater tasks of `steps` steps each, run at once. */
-async function stater(tasks: number, steps: number, durability: "strict" | "relaxed"): Promise<number> {
-  const engine = await createEngine({ driver: indexedDBDriver({ name: `bench-stater-${runs++}`, durability }), work: { count } });
+async function stater(
+  tasks: number,
+  steps: number,
+  durability: "strict" | "relaxed",
+): Promise<number> {
+  const engine = await createEngine({
+    driver: indexedDBDriver({ name: `bench-stater-${runs++}`, durability }),
+    work: { count },
+  });
   const started = performance.now();
-  const created = await Promise.all(Array.from({ length: tasks }, (_, i) => engine.create("count", { n: 0, to: steps, payload }, { id: `t${i}` })));
+  const created = await Promise.all(
+    Array.from(
+      { length: tasks },
+      (_, i) => engine.create("count", { n: 0, to: steps, payload }, { id: `t${i}` }),
+    ),
+  );
   await Promise.all(created.map((task) => task.result()));
   const seconds = (performance.now() - started) / 1000;
   await engine.close();
@@ -31,7 +46,9 @@ async function stater(tasks: number, steps: number, durability: "strict" | "rela
 
 /** Puts per second of a raw idb loop: one record put per readwrite transaction. */
 async function raw(steps: number, durability: "strict" | "relaxed"): Promise<number> {
-  const db = await openDB(`bench-raw-${runs++}`, 1, { upgrade: (d) => void d.createObjectStore("kv", { keyPath: "id" }) });
+  const db = await openDB(`bench-raw-${runs++}`, 1, {
+    upgrade: (d) => void d.createObjectStore("kv", { keyPath: "id" }),
+  });
   const started = performance.now();
   for (let n = 0; n < steps; n++) {
     const tx = db.transaction("kv", "readwrite", { durability });

@@ -18,7 +18,11 @@ export function chromiumPath(): string {
     found = execFileSync("sh", ["-c", "command -v chromium"], { encoding: "utf8" }).trim();
   } catch { /* not on PATH */ }
   if (!found && existsSync("/usr/bin/chromium")) found = "/usr/bin/chromium";
-  if (!found) throw new Error("Chromium is missing: install Debian's chromium package so that `chromium` is on PATH");
+  if (!found) {
+    throw new Error(
+      "Chromium is missing: install Debian's chromium package so that `chromium` is on PATH",
+    );
+  }
   return found;
 }
 
@@ -27,7 +31,13 @@ export function launchChromium(): Promise<Browser> {
   return chromium.launch({
     executablePath: chromiumPath(),
     headless: true,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
   });
 }
 
@@ -46,9 +56,18 @@ export interface PageServer {
  * script of `/`; a page may POST JSON to `/log`.
  */
 export async function servePage(entry: string, { minify = false } = {}): Promise<PageServer> {
-  const out = await build({ entryPoints: [entry], bundle: true, format: "esm", platform: "browser", target: "es2022", minify, write: false });
+  const out = await build({
+    entryPoints: [entry],
+    bundle: true,
+    format: "esm",
+    platform: "browser",
+    target: "es2022",
+    minify,
+    write: false,
+  });
   const script = out.outputFiles[0]!.text;
-  const html = `<!doctype html><meta charset="utf-8"><title>stater</title><script type="module" src="/page.js"></script>`;
+  const html =
+    `<!doctype html><meta charset="utf-8"><title>stater</title><script type="module" src="/page.js"></script>`;
   const log: Record<string, unknown>[] = [];
   const server: Server = createServer((req, res) => {
     if (req.method === "POST" && req.url === "/log") {
@@ -70,15 +89,20 @@ export async function servePage(entry: string, { minify = false } = {}): Promise
   return {
     url: `http://127.0.0.1:${port}/`,
     log,
-    close: () => new Promise((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
 /** Resolves with `fn()`'s first truthy value, polling every 25 ms; throws after `ms`, naming `what`. */
-export async function until<T>(fn: () => Promise<T | undefined | false>, ms: number, what: string): Promise<T> {
+export async function until<T>(
+  fn: () => Promise<T | undefined | false>,
+  ms: number,
+  what: string,
+): Promise<T> {
   const end = Date.now() + ms;
   for (;;) {
     const value = await fn();

@@ -37,7 +37,9 @@ const app = {
   ready: () => ready.then(() => true),
   async create(ids: string[], to: number, delayMs: number): Promise<void> {
     const engine = await ready;
-    await Promise.all(ids.map((id) => engine.create("count", { n: 0, to, sum: 0, delayMs }, { id })));
+    await Promise.all(
+      ids.map((id) => engine.create("count", { n: 0, to, sum: 0, delayMs }, { id })),
+    );
   },
   async done(): Promise<[string, unknown][]> {
     const engine = await ready;

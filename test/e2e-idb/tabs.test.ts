@@ -27,29 +27,46 @@ interface App {
   steps(): Promise<number>;
   control(id: string, op: "pause" | "resume" | "cancel"): Promise<string>;
 }
-const call = <K extends keyof App>(page: Page, method: K, ...args: Parameters<App[K]>): Promise<Awaited<ReturnType<App[K]>>> =>
-  page.evaluate(([m, a]) => ((globalThis as unknown as { app: Record<string, (...x: unknown[]) => unknown> }).app[m as string]!)(...(a as unknown[])), [method, args] as const) as never;
+const call = <K extends keyof App>(
+  page: Page,
+  method: K,
+  ...args: Parameters<App[K]>
+): Promise<Awaited<ReturnType<App[K]>>> =>
+  page.evaluate(
+    ([m, a]) =>
+      ((globalThis as unknown as { app: Record<string, (...x: unknown[]) => unknown> })
+        .app[m as string]!)(...(a as unknown[])),
+    [method, args] as const,
+  ) as never;
 
 async function open(db: string, tab: string, concurrency?: number): Promise<Page> {
   const page = await context.newPage();
-  await page.goto(`${server.url}?db=${db}&tab=${tab}${concurrency ? `&concurrency=${concurrency}` : ""}`);
+  await page.goto(
+    `${server.url}?db=${db}&tab=${tab}${concurrency ? `&concurrency=${concurrency}` : ""}`,
+  );
   await call(page, "ready");
   return page;
 }
 
 /** Waits until `page` lists `n` done tasks; returns them as `[id, result]`, sorted. */
 async function allDone(page: Page, n: number): Promise<[string, number][]> {
-  const done = await until(async () => {
-    const d = await call(page, "done");
-    return d.length === n && d;
-  }, 20_000, `${n} task(s) to finish`);
+  const done = await until(
+    async () => {
+      const d = await call(page, "done");
+      return d.length === n && d;
+    },
+    20_000,
+    `${n} task(s) to finish`,
+  );
   return done.sort();
 }
 
 /** How often each step of task `id` was logged, by step index. */
 function runs(id: string): Map<number, number> {
   const seen = new Map<number, number>();
-  for (const entry of server.log) if (entry.id === id) seen.set(entry.n as number, (seen.get(entry.n as number) ?? 0) + 1);
+  for (const entry of server.log) {
+    if (entry.id === id) seen.set(entry.n as number, (seen.get(entry.n as number) ?? 0) + 1);
+  }
   return seen;
 }
 const sumBelow = (to: number) => (to * (to - 1)) / 2;
@@ -71,9 +88,13 @@ describe("stater on IndexedDB in Chromium, end to end", () => {
     expect(await allDone(page, ids.length)).toEqual(ids.map((id) => [id, sumBelow(to)]));
     for (const id of ids) {
       const seen = runs(id);
-      expect([...seen.keys()].sort((a, b) => a - b), `every step of ${id} ran`).toEqual(Array.from({ length: to }, (_, n) => n));
+      expect([...seen.keys()].sort((a, b) => a - b), `every step of ${id} ran`).toEqual(
+        Array.from({ length: to }, (_, n) => n),
+      );
       const again = [...seen.values()].reduce((sum, c) => sum + c - 1, 0);
-      expect(again, `only steps in flight at a reload ran again (${id})`).toBeLessThanOrEqual(reloads);
+      expect(again, `only steps in flight at a reload ran again (${id})`).toBeLessThanOrEqual(
+        reloads,
+      );
     }
     await page.close();
   }, 60_000);
@@ -84,7 +105,10 @@ describe("stater on IndexedDB in Chromium, end to end", () => {
     const a = await open("shared", "A");
     const b = await open("shared", "B");
     // Each tab creates half the tasks, at once; each engine hears of the other's and waits for them.
-    await Promise.all([call(a, "create", ids.slice(0, 3), to, 10), call(b, "create", ids.slice(3), to, 10)]);
+    await Promise.all([
+      call(a, "create", ids.slice(0, 3), to, 10),
+      call(b, "create", ids.slice(3), to, 10),
+    ]);
     expect(await allDone(b, ids.length)).toEqual(ids.map((id) => [id, sumBelow(to)]));
     for (const id of ids) {
       const seen = runs(id);
@@ -115,39 +139,50 @@ describe("stater on IndexedDB in Chromium, end to end", () => {
     expect(took, "tab B finished the remaining steps within seconds").toBeLessThan(15_000);
     const seen = runs("x");
     expect(seen.size).toBe(to);
-    expect([...seen.values()].reduce((sum, c) => sum + c - 1, 0), "at most the step in flight ran again").toBeLessThanOrEqual(1);
+    expect(
+      [...seen.values()].reduce((sum, c) => sum + c - 1, 0),
+      "at most the step in flight ran again",
+    ).toBeLessThanOrEqual(1);
     await b.close();
   }, 60_000);
 
-  it("a tab pauses and resumes tasks the other tab runs, over and over, and every task still finishes exactly", async () => {
-    const ids = ["c0", "c1", "c2"];
-    const to = 60;
-    const a = await open("control", "A");
-    const b = await open("control", "B");
-    await call(a, "create", ids, to, 10);
-    const cycles = 4;
-    for (let cycle = 0; cycle < cycles; cycle++) {
-      await new Promise((resolve) => setTimeout(resolve, 60));
-      // Tab B pauses tasks tab A (or, after a resume from B, tab B itself) is running.
-      for (const id of ids) expect(["paused", "done"]).toContain(await call(b, "control", id, "pause"));
-      // A step that began as the pause landed may still be reporting; then nothing may start.
-      await new Promise((resolve) => setTimeout(resolve, 150));
-      const logged = server.log.length;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      const after = server.log.slice(logged).filter((e) => ids.includes(e.id as string));
-      expect(after, "no step starts while the tasks are paused").toEqual([]);
-      // Resume from either tab; whichever takes the lock runs it.
-      const resumer = cycle % 2 === 0 ? a : b;
-      for (const id of ids) await call(resumer, "control", id, "resume");
-    }
-    expect(await allDone(a, ids.length)).toEqual(ids.map((id) => [id, sumBelow(to)]));
-    for (const id of ids) {
-      const seen = runs(id);
-      expect(seen.size, `every step of ${id} ran`).toBe(to);
-      const again = [...seen.values()].reduce((sum, c) => sum + c - 1, 0);
-      expect(again, `only a step in flight at a pause ran again (${id})`).toBeLessThanOrEqual(cycles);
-    }
-    await a.close();
-    await b.close();
-  }, 60_000);
+  it(
+    "a tab pauses and resumes tasks the other tab runs, over and over, and every task still finishes exactly",
+    async () => {
+      const ids = ["c0", "c1", "c2"];
+      const to = 60;
+      const a = await open("control", "A");
+      const b = await open("control", "B");
+      await call(a, "create", ids, to, 10);
+      const cycles = 4;
+      for (let cycle = 0; cycle < cycles; cycle++) {
+        await new Promise((resolve) => setTimeout(resolve, 60));
+        // Tab B pauses tasks tab A (or, after a resume from B, tab B itself) is running.
+        for (const id of ids) {
+          expect(["paused", "done"]).toContain(await call(b, "control", id, "pause"));
+        }
+        // A step that began as the pause landed may still be reporting; then nothing may start.
+        await new Promise((resolve) => setTimeout(resolve, 150));
+        const logged = server.log.length;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        const after = server.log.slice(logged).filter((e) => ids.includes(e.id as string));
+        expect(after, "no step starts while the tasks are paused").toEqual([]);
+        // Resume from either tab; whichever takes the lock runs it.
+        const resumer = cycle % 2 === 0 ? a : b;
+        for (const id of ids) await call(resumer, "control", id, "resume");
+      }
+      expect(await allDone(a, ids.length)).toEqual(ids.map((id) => [id, sumBelow(to)]));
+      for (const id of ids) {
+        const seen = runs(id);
+        expect(seen.size, `every step of ${id} ran`).toBe(to);
+        const again = [...seen.values()].reduce((sum, c) => sum + c - 1, 0);
+        expect(again, `only a step in flight at a pause ran again (${id})`).toBeLessThanOrEqual(
+          cycles,
+        );
+      }
+      await a.close();
+      await b.close();
+    },
+    60_000,
+  );
 });

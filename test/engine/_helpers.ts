@@ -21,8 +21,12 @@ export class FakeClock implements Clock {
   advance(ms: number): void {
     const until = this.time + ms;
     for (;;) {
-      const due = [...this.#timers.entries()].filter(([, t]) => t.at <= until).sort((a, b) => a[1].at - b[1].at)[0];
-      if (!due) break;
+      const due = [...this.#timers.entries()].filter(([, t]) =>
+        t.at <= until
+      ).sort((a, b) => a[1].at - b[1].at)[0];
+      if (!due) {
+        break;
+      }
       this.#timers.delete(due[0]);
       this.time = due[1].at;
       due[1].fn();
@@ -37,7 +41,11 @@ export function flush(ms = 0): Promise<void> {
 }
 
 /** Polls until `check` holds; fails after `ms`. */
-export async function until(check: () => boolean | Promise<boolean>, ms = 5000, what = "condition"): Promise<void> {
+export async function until(
+  check: () => boolean | Promise<boolean>,
+  ms = 5000,
+  what = "condition",
+): Promise<void> {
   const end = Date.now() + ms;
   while (!(await check())) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
@@ -63,7 +71,7 @@ export class Gate {
     this.#waiting.get(id)?.();
   }
 
-  async pass(ctx: StepContext<any>): Promise<void> {
+  async pass(ctx: StepContext<unknown>): Promise<void> {
     this.calls.push({ id: ctx.taskId, step: ctx.step, attempt: ctx.attempt });
     for (;;) {
       const tokens = this.#tokens.get(ctx.taskId) ?? 0;

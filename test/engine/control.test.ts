@@ -17,7 +17,8 @@ function setup(options: { retry?: { maxAttempts?: number; initialDelayMs?: numbe
     await gate.pass(ctx);
     return s.n >= s.to ? ctx.done(s.n) : { n: s.n + 1, to: s.to };
   };
-  const open = () => createEngine({ driver, work: { gated }, retry: { initialDelayMs: 1, ...options.retry } });
+  const open = () =>
+    createEngine({ driver, work: { gated }, retry: { initialDelayMs: 1, ...options.retry } });
   return { gate, driver, open };
 }
 
@@ -34,7 +35,11 @@ describe("task.pause()", () => {
     expect(task.status).toBe("paused");
     expect(task.step).toBe(4);
     expect(task.state).toEqual({ n: 4, to: 100 });
-    expect(await driver.get("t")).toMatchObject({ status: "paused", step: 4, state: { n: 4, to: 100 } });
+    expect(await driver.get("t")).toMatchObject({
+      status: "paused",
+      step: 4,
+      state: { n: 4, to: 100 },
+    });
     await engine.close();
   });
 
@@ -46,7 +51,11 @@ describe("task.pause()", () => {
     await until(() => gate.isWaiting("t") && task.step === 2, 5000, "two steps");
     await task.pause({ immediate: true });
     expect(task.status).toBe("paused");
-    expect(await driver.get("t")).toMatchObject({ status: "paused", step: 2, state: { n: 2, to: 100 } });
+    expect(await driver.get("t")).toMatchObject({
+      status: "paused",
+      step: 2,
+      state: { n: 2, to: 100 },
+    });
     const calls = gate.calls.length;
     await new Promise((r) => setTimeout(r, 20));
     expect(gate.calls.length).toBe(calls);
@@ -153,7 +162,11 @@ describe("task.retry()", () => {
       if (s.n === 2 && failing) throw new Error("boom");
       return s.n >= 4 ? ctx.done(s.n) : { n: s.n + 1 };
     };
-    const engine = await createEngine({ driver, work: { flaky }, retry: { maxAttempts: 2, initialDelayMs: 1 } });
+    const engine = await createEngine({
+      driver,
+      work: { flaky },
+      retry: { maxAttempts: 2, initialDelayMs: 1 },
+    });
     const task = await engine.create("flaky", { n: 0 }, { id: "f" });
     const error = await task.result().catch((e) => e);
     expect(error).toBeInstanceOf(TaskFailedError);
@@ -161,7 +174,11 @@ describe("task.retry()", () => {
     expect(error.message).toContain("boom");
     expect(task.status).toBe("failed");
     expect(task.error?.message).toBe("boom");
-    expect(await driver.get("f")).toMatchObject({ status: "failed", state: { n: 2 }, error: { message: "boom" } });
+    expect(await driver.get("f")).toMatchObject({
+      status: "failed",
+      state: { n: 2 },
+      error: { message: "boom" },
+    });
     failing = false;
     await task.retry();
     expect(await task.result()).toBe(4);
@@ -224,7 +241,9 @@ describe("a store that refuses a commit", () => {
       commit(writes: Parameters<typeof inner.commit>[0]) {
         if (failNext) {
           failNext = false;
-          return Promise.reject(Object.assign(new Error("no space left on device"), { code: "ENOSPC" }));
+          return Promise.reject(
+            Object.assign(new Error("no space left on device"), { code: "ENOSPC" }),
+          );
         }
         return inner.commit(writes);
       },

@@ -10,7 +10,10 @@ import {
 } from "../../src/mod.ts";
 import { memoryDriver } from "../../drivers/memory/mod.ts";
 
-const count: WorkFunction<{ n: number; to: number }, number> = (s, ctx) => (s.n >= s.to ? ctx.done(s.n) : { n: s.n + 1, to: s.to });
+const count: WorkFunction<{ n: number; to: number }, number> = (
+  s,
+  ctx,
+) => (s.n >= s.to ? ctx.done(s.n) : { n: s.n + 1, to: s.to });
 const other: WorkFunction<null, string> = (_s, ctx) => ctx.done("other");
 
 describe("engine.create()", () => {
@@ -19,7 +22,13 @@ describe("engine.create()", () => {
     const engine = await createEngine({ driver, work: { count } });
     const task = await engine.create("count", { n: 0, to: 5 }, { id: "a", start: false });
     const stored = await driver.get("a");
-    expect(stored).toMatchObject({ id: "a", work: "count", status: "pending", state: { n: 0, to: 5 }, step: 0 });
+    expect(stored).toMatchObject({
+      id: "a",
+      work: "count",
+      status: "pending",
+      state: { n: 0, to: 5 },
+      step: 0,
+    });
     expect(task.status).toBe("pending");
     await engine.close();
   });
@@ -82,9 +91,16 @@ describe("engine.create()", () => {
 
   it("refuses an undefined or unstorable initial state, storing nothing", async () => {
     const driver = memoryDriver();
-    const engine = await createEngine({ driver, work: { any: ((s: unknown) => s) as WorkFunction } });
-    await expect(engine.create("any", undefined, { id: "u" })).rejects.toBeInstanceOf(StateNotStorableError);
-    const error = await engine.create("any", { files: [{ handle: new (class Handle {})() }] }, { id: "h" }).catch((e) => e);
+    const engine = await createEngine({
+      driver,
+      work: { any: ((s: unknown) => s) as WorkFunction },
+    });
+    await expect(engine.create("any", undefined, { id: "u" })).rejects.toBeInstanceOf(
+      StateNotStorableError,
+    );
+    const error = await engine.create("any", { files: [{ handle: new (class Handle {})() }] }, {
+      id: "h",
+    }).catch((e) => e);
     expect(error).toBeInstanceOf(StateNotStorableError);
     expect(error.path).toBe("state.files[0].handle");
     expect(error.message).toContain("Handle");
@@ -94,11 +110,17 @@ describe("engine.create()", () => {
 
   it("checks its arguments with TypeError", async () => {
     const engine = await createEngine({ driver: memoryDriver(), work: { count } });
-    await expect(engine.create("count", { n: 0, to: 1 }, { id: "" })).rejects.toBeInstanceOf(TypeError);
+    await expect(engine.create("count", { n: 0, to: 1 }, { id: "" })).rejects.toBeInstanceOf(
+      TypeError,
+    );
     // @ts-expect-error: ids are strings
-    await expect(engine.create("count", { n: 0, to: 1 }, { id: 5 })).rejects.toBeInstanceOf(TypeError);
+    await expect(engine.create("count", { n: 0, to: 1 }, { id: 5 })).rejects.toBeInstanceOf(
+      TypeError,
+    );
     // @ts-expect-error: start is a boolean
-    await expect(engine.create("count", { n: 0, to: 1 }, { start: "yes" })).rejects.toBeInstanceOf(TypeError);
+    await expect(engine.create("count", { n: 0, to: 1 }, { start: "yes" })).rejects.toBeInstanceOf(
+      TypeError,
+    );
     await engine.close();
   });
 
@@ -117,16 +139,28 @@ describe("createEngine()", () => {
     // @ts-expect-error: no work
     await expect(createEngine({ driver: memoryDriver() })).rejects.toBeInstanceOf(TypeError);
     // @ts-expect-error: work functions only
-    await expect(createEngine({ driver: memoryDriver(), work: { x: 1 } })).rejects.toBeInstanceOf(TypeError);
-    await expect(createEngine({ driver: memoryDriver(), work: { count }, concurrency: 0 })).rejects.toBeInstanceOf(RangeError);
-    await expect(createEngine({ driver: memoryDriver(), work: { count }, concurrency: 1.5 })).rejects.toBeInstanceOf(RangeError);
-    await expect(createEngine({ driver: memoryDriver(), work: { count }, retry: { maxAttempts: 0 } })).rejects.toBeInstanceOf(RangeError);
-    await expect(createEngine({ driver: memoryDriver(), work: { count }, retry: { factor: -1 } })).rejects.toBeInstanceOf(RangeError);
+    await expect(createEngine({ driver: memoryDriver(), work: { x: 1 } })).rejects.toBeInstanceOf(
+      TypeError,
+    );
+    await expect(createEngine({ driver: memoryDriver(), work: { count }, concurrency: 0 })).rejects
+      .toBeInstanceOf(RangeError);
+    await expect(createEngine({ driver: memoryDriver(), work: { count }, concurrency: 1.5 }))
+      .rejects.toBeInstanceOf(RangeError);
+    await expect(
+      createEngine({ driver: memoryDriver(), work: { count }, retry: { maxAttempts: 0 } }),
+    ).rejects.toBeInstanceOf(RangeError);
+    await expect(createEngine({ driver: memoryDriver(), work: { count }, retry: { factor: -1 } }))
+      .rejects.toBeInstanceOf(RangeError);
   });
 
   it("uses the owner and createId it is given", async () => {
     let n = 0;
-    const engine = await createEngine({ driver: memoryDriver(), work: { count }, owner: "me", createId: () => `id-${++n}` });
+    const engine = await createEngine({
+      driver: memoryDriver(),
+      work: { count },
+      owner: "me",
+      createId: () => `id-${++n}`,
+    });
     expect(engine.owner).toBe("me");
     expect((await engine.create("count", { n: 0, to: 0 })).id).toBe("id-1");
     await engine.close();

@@ -45,7 +45,10 @@ describe("errors", () => {
     }
     const cause = new Error("root");
     expect(new TaskFailedError("a", cause).cause).toBe(cause);
-    expect(new StoreCorruptError("bad", { file: "f", offset: 3 })).toMatchObject({ file: "f", offset: 3 });
+    expect(new StoreCorruptError("bad", { file: "f", offset: 3 })).toMatchObject({
+      file: "f",
+      offset: 3,
+    });
   });
 });
 
@@ -68,7 +71,10 @@ describe("the step context", () => {
   });
 
   it("done() works when destructured from ctx", async () => {
-    const engine = await createEngine({ driver: memoryDriver(), work: { d: (_s: null, { done }: StepContext<string>) => done("ok") } });
+    const engine = await createEngine({
+      driver: memoryDriver(),
+      work: { d: (_s: null, { done }: StepContext<string>) => done("ok") },
+    });
     expect(await (await engine.create("d", null)).result()).toBe("ok");
     await engine.close();
   });
@@ -78,7 +84,11 @@ describe("the step context", () => {
       ctx.progress("half" as never);
       return ctx.done(null);
     };
-    const engine = await createEngine({ driver: memoryDriver(), work: { bad }, retry: { maxAttempts: 1 } });
+    const engine = await createEngine({
+      driver: memoryDriver(),
+      work: { bad },
+      retry: { maxAttempts: 1 },
+    });
     await expect((await engine.create("bad", null)).result()).rejects.toThrow(/needs a number/);
     await engine.close();
   });
@@ -91,7 +101,8 @@ describe("engine.list() and engine.get()", () => {
     await (await engine.create("a", { n: 1 }, { id: "a1" })).result();
     await engine.create("b", { n: 2 }, { id: "b1", start: false });
     await (await engine.create("b", { n: 3 }, { id: "b2", start: false })).pause();
-    const ids = async (filter?: Parameters<typeof engine.list>[0]) => (await engine.list(filter)).map((i) => i.id).sort();
+    const ids = async (filter?: Parameters<typeof engine.list>[0]) =>
+      (await engine.list(filter)).map((i) => i.id).sort();
     expect(await ids()).toEqual(["a1", "b1", "b2"]);
     expect(await ids({ status: "done" })).toEqual(["a1"]);
     expect(await ids({ status: ["pending", "paused"] })).toEqual(["b1", "b2"]);
@@ -121,7 +132,11 @@ describe("engine.list() and engine.get()", () => {
 describe("engine.list() order", () => {
   it("lists tasks oldest first, ties by id, whatever order the driver keeps", async () => {
     let now = 100;
-    const clock = { now: () => now, setTimeout: (fn: () => void, ms: number) => setTimeout(fn, ms), clearTimeout: (h: unknown) => clearTimeout(h as never) };
+    const clock = {
+      now: () => now,
+      setTimeout: (fn: () => void, ms: number) => setTimeout(fn, ms),
+      clearTimeout: (h: unknown) => clearTimeout(h as never),
+    };
     const noop: WorkFunction<null> = (_s, ctx) => ctx.done(null);
     const inner = memoryDriver();
     const driver = Object.assign(Object.create(inner), {

@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { createEngine, type Driver, type TaskRecord, UnknownWorkError, type WorkFunction, type Write } from "../../src/mod.ts";
+import {
+  createEngine,
+  type Driver,
+  type TaskRecord,
+  UnknownWorkError,
+  type WorkFunction,
+  type Write,
+} from "../../src/mod.ts";
 import { memoryDriver } from "../../drivers/memory/mod.ts";
 import { FakeClock, flush, Gate, until } from "./_helpers.ts";
 
@@ -16,13 +23,16 @@ function recording(): { driver: Driver; batches: Write[][] } {
   return { driver, batches };
 }
 
-const count: WorkFunction<{ n: number; to: number }, number> = (s, ctx) => (s.n >= s.to ? ctx.done(s.n) : { n: s.n + 1, to: s.to });
+const count: WorkFunction<{ n: number; to: number }, number> = (
+  s,
+  ctx,
+) => (s.n >= s.to ? ctx.done(s.n) : { n: s.n + 1, to: s.to });
 
 describe("retries", () => {
   it("retry a throwing step with exponential backoff and jitter, counting ctx.attempt", async () => {
     const clock = new FakeClock();
     const attempts: number[] = [];
-    const flaky: WorkFunction<{ n: number }, string> = (s, ctx) => {
+    const flaky: WorkFunction<{ n: number }, string> = (_s, ctx) => {
       attempts.push(ctx.attempt);
       if (ctx.attempt < 4) throw new Error(`try ${ctx.attempt}`);
       return ctx.done("ok");
@@ -39,10 +49,18 @@ describe("retries", () => {
     // jitter in [delay/2, delay): with random ≈ 1 the delays are ≈ 100, 200, then capped at 250.
     expect(clock.pending[0]).toBeCloseTo(100, 5);
     clock.advance(100);
-    await until(() => clock.pending.length === 1 && attempts.length === 2, 2000, "the second backoff");
+    await until(
+      () => clock.pending.length === 1 && attempts.length === 2,
+      2000,
+      "the second backoff",
+    );
     expect(clock.pending[0]).toBeCloseTo(200, 5);
     clock.advance(200);
-    await until(() => clock.pending.length === 1 && attempts.length === 3, 2000, "the third backoff");
+    await until(
+      () => clock.pending.length === 1 && attempts.length === 3,
+      2000,
+      "the third backoff",
+    );
     expect(clock.pending[0]).toBeCloseTo(250, 5);
     clock.advance(250);
     expect(await task.result()).toBe("ok");
@@ -55,7 +73,13 @@ describe("retries", () => {
     const flaky: WorkFunction<null> = () => {
       throw new Error("no");
     };
-    const engine = await createEngine({ driver: memoryDriver(), work: { flaky }, clock, random: () => 0, retry: { initialDelayMs: 100 } });
+    const engine = await createEngine({
+      driver: memoryDriver(),
+      work: { flaky },
+      clock,
+      random: () => 0,
+      retry: { initialDelayMs: 100 },
+    });
     await engine.create("flaky", null);
     await until(() => clock.pending.length === 1, 2000, "a backoff");
     expect(clock.pending[0]).toBe(50);
@@ -67,14 +91,21 @@ describe("retries", () => {
     const failing: WorkFunction<{ n: number }> = () => {
       throw Object.assign(new TypeError("bad input"), { code: "E_BAD" });
     };
-    const engine = await createEngine({ driver, work: { failing }, retry: { maxAttempts: 2, initialDelayMs: 1 } });
+    const engine = await createEngine({
+      driver,
+      work: { failing },
+      retry: { maxAttempts: 2, initialDelayMs: 1 },
+    });
     const failed: Error[] = [];
     engine.on("failed", (e) => failed.push(e.error));
     const task = await engine.create("failing", { n: 1 }, { id: "f" });
     await expect(task.result()).rejects.toThrow(/bad input/);
     expect(failed).toHaveLength(1);
     expect(failed[0]).toBeInstanceOf(TypeError);
-    expect(await driver.get("f")).toMatchObject({ status: "failed", error: { name: "TypeError", message: "bad input", code: "E_BAD" } });
+    expect(await driver.get("f")).toMatchObject({
+      status: "failed",
+      error: { name: "TypeError", message: "bad input", code: "E_BAD" },
+    });
     await engine.close();
     const again = await createEngine({ driver, work: { failing } });
     const loaded = await again.get("f");
@@ -90,7 +121,11 @@ describe("retries", () => {
       calls++;
       return undefined as never;
     };
-    const engine = await createEngine({ driver: memoryDriver(), work: { broken }, retry: { initialDelayMs: 1 } });
+    const engine = await createEngine({
+      driver: memoryDriver(),
+      work: { broken },
+      retry: { initialDelayMs: 1 },
+    });
     const task = await engine.create("broken", { n: 0 });
     await expect(task.result()).rejects.toThrow(/returned undefined/);
     expect(calls).toBe(1);
@@ -115,7 +150,9 @@ describe("concurrency", () => {
       return s.n >= 2 ? ctx.done(s.n) : { n: s.n + 1 };
     };
     const engine = await createEngine({ driver: memoryDriver(), work: { gated }, concurrency: 2 });
-    const tasks = await Promise.all([0, 1, 2, 3].map((i) => engine.create("gated", { n: 0 }, { id: `t${i}` })));
+    const tasks = await Promise.all(
+      [0, 1, 2, 3].map((i) => engine.create("gated", { n: 0 }, { id: `t${i}` })),
+    );
     await until(() => gate.isWaiting("t0") && gate.isWaiting("t1"), 2000, "two running");
     await flush(5);
     expect(tasks.map((t) => t.status)).toEqual(["running", "running", "pending", "pending"]);
@@ -131,7 +168,9 @@ describe("checkpoints", () => {
     const { driver, batches } = recording();
     const engine = await createEngine({ driver, work: { count } });
     await (await engine.create("count", { n: 0, to: 9 }, { id: "c" })).result();
-    const puts = batches.flat().filter((w): w is Extract<Write, { type: "put" }> => w.type === "put");
+    const puts = batches.flat().filter((w): w is Extract<Write, { type: "put" }> =>
+      w.type === "put"
+    );
     // create, running, 9 steps, done
     expect(puts.map((w) => w.record.step)).toEqual([0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     await engine.close();
@@ -153,7 +192,12 @@ describe("checkpoints", () => {
       clock.time += 10;
       return s.n >= 10 ? ctx.done(s.n) : { n: s.n + 1 };
     };
-    const engine = await createEngine({ driver, work: { ticking }, clock, checkpoint: { everyMs: 35 } });
+    const engine = await createEngine({
+      driver,
+      work: { ticking },
+      clock,
+      checkpoint: { everyMs: 35 },
+    });
     await (await engine.create("ticking", { n: 0 }, { id: "c" })).result();
     const steps = batches.flat().map((w) => (w.type === "put" ? w.record.step : -1));
     expect(steps).toEqual([0, 0, 4, 8, 11]);
@@ -183,7 +227,9 @@ describe("engine.idle() and close()", () => {
   it("idle() resolves once no task runs or waits", async () => {
     const engine = await createEngine({ driver: memoryDriver(), work: { count } });
     await engine.idle();
-    const tasks = await Promise.all([1, 2, 3].map((i) => engine.create("count", { n: 0, to: i * 50 })));
+    const tasks = await Promise.all(
+      [1, 2, 3].map((i) => engine.create("count", { n: 0, to: i * 50 })),
+    );
     await engine.idle();
     expect(tasks.map((t) => t.status)).toEqual(["done", "done", "done"]);
     await engine.close();
@@ -216,7 +262,11 @@ describe("engine.idle() and close()", () => {
       await gate.pass(ctx);
       return null;
     };
-    const engine = await createEngine({ driver: memoryDriver(), work: { gated }, closeTimeoutMs: 10 });
+    const engine = await createEngine({
+      driver: memoryDriver(),
+      work: { gated },
+      closeTimeoutMs: 10,
+    });
     const task = await engine.create("gated", null);
     const result = task.result();
     await engine.close();
@@ -281,13 +331,29 @@ describe("opening a store", () => {
 describe("concurrency on open", () => {
   it("tasks left running that wait for a slot show as pending, then all finish", async () => {
     const driver = memoryDriver();
-    const base = { work: "count", step: 0, rev: 1, createdAt: 1, updatedAt: 1, status: "running" as const };
-    await driver.commit(["a", "b", "c"].map((id) => ({ type: "put" as const, record: { ...base, id, state: { n: 0, to: 30 } }, expectRev: 0 })));
+    const base = {
+      work: "count",
+      step: 0,
+      rev: 1,
+      createdAt: 1,
+      updatedAt: 1,
+      status: "running" as const,
+    };
+    await driver.commit(
+      ["a", "b", "c"].map((id) => ({
+        type: "put" as const,
+        record: { ...base, id, state: { n: 0, to: 30 } },
+        expectRev: 0,
+      })),
+    );
     const engine = await createEngine({ driver, work: { count }, concurrency: 1 });
     const statuses: string[] = [];
     engine.on("status", (e) => statuses.push(`${e.task.id}:${e.from}→${e.to}`));
     await engine.idle();
-    expect(statuses.filter((s) => s.endsWith("running→pending")).sort()).toEqual(["b:running→pending", "c:running→pending"]);
+    expect(statuses.filter((s) => s.endsWith("running→pending")).sort()).toEqual([
+      "b:running→pending",
+      "c:running→pending",
+    ]);
     expect((await engine.list()).map((i) => i.status)).toEqual(["done", "done", "done"]);
     await engine.close();
   });
@@ -329,10 +395,12 @@ describe("close() and ctx.signal", () => {
   it("aborts the signal of a step that is still running a second after close()", async () => {
     let aborted: unknown;
     const waits: WorkFunction<null> = (_s, ctx) =>
-      new Promise((resolve) => ctx.signal.addEventListener("abort", () => {
-        aborted = ctx.signal.reason;
-        resolve(null);
-      }));
+      new Promise((resolve) =>
+        ctx.signal.addEventListener("abort", () => {
+          aborted = ctx.signal.reason;
+          resolve(null);
+        })
+      );
     const engine = await createEngine({ driver: memoryDriver(), work: { waits } });
     await engine.create("waits", null);
     await flush(5);

@@ -14,7 +14,16 @@ for (let i = 0; i < Number(count); i++) {
   await driver.commit([{
     type: "put",
     expectRev: 0,
-    record: { id: `r${i}`, work: "w", status: "running", state: { i }, step: 0, rev: 1, createdAt: 1, updatedAt: 1 },
+    record: {
+      id: `r${i}`,
+      work: "w",
+      status: "running",
+      state: { i },
+      step: 0,
+      rev: 1,
+      createdAt: 1,
+      updatedAt: 1,
+    },
   }]);
 }
 process.stdout.write("committed\n", () => process.kill(process.pid, "SIGKILL"));

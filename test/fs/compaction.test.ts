@@ -18,7 +18,17 @@ async function open(): Promise<Driver> {
 }
 
 function rec(id: string, status: TaskStatus, rev = 1, state: unknown = { id }): TaskRecord {
-  return { id, work: "w", status, state, step: rev, rev, createdAt: 1, updatedAt: 1, ...(status === "done" ? { result: rev } : {}) };
+  return {
+    id,
+    work: "w",
+    status,
+    state,
+    step: rev,
+    rev,
+    createdAt: 1,
+    updatedAt: 1,
+    ...(status === "done" ? { result: rev } : {}),
+  };
 }
 
 const segments = async () => (await readdir(dir)).filter((n) => n.startsWith("done-")).sort();
@@ -29,7 +39,11 @@ describe("compaction", () => {
     const big = "x".repeat(1000);
     let largest = 0;
     for (let rev = 1; rev <= 3000; rev++) {
-      await d.commit([{ type: "put", record: rec("a", "running", rev, { big, rev }), expectRev: rev - 1 }]);
+      await d.commit([{
+        type: "put",
+        record: rec("a", "running", rev, { big, rev }),
+        expectRev: rev - 1,
+      }]);
       if (rev % 250 === 0) largest = Math.max(largest, (await stat(join(dir, "active.log"))).size);
     }
     expect(largest).toBeGreaterThan(1024 * 1024); // it did grow past the threshold in between
@@ -44,7 +58,10 @@ describe("compaction", () => {
   it("moves finished tasks to a segment at close, which is read only when a finished task is asked for", async () => {
     const d = await open();
     await d.commit([
-      ...Array.from({ length: 50 }, (_, i) => ({ type: "put" as const, record: rec(`done-${i}`, "done"), expectRev: 0 })),
+      ...Array.from(
+        { length: 50 },
+        (_, i) => ({ type: "put" as const, record: rec(`done-${i}`, "done"), expectRev: 0 }),
+      ),
       { type: "put", record: rec("run-1", "running"), expectRev: 0 },
       { type: "put", record: rec("pause-1", "paused"), expectRev: 0 },
     ]);
@@ -59,7 +76,8 @@ describe("compaction", () => {
     bytes[bytes.length - 40] = bytes[bytes.length - 40]! ^ 0xff;
     await writeFile(path, Buffer.concat([bytes, new Uint8Array(200).fill(1)]));
     const again = await open();
-    expect((await again.list({ status: ["pending", "running", "paused"] })).map((r) => r.id).sort()).toEqual(["pause-1", "run-1"]);
+    expect((await again.list({ status: ["pending", "running", "paused"] })).map((r) => r.id).sort())
+      .toEqual(["pause-1", "run-1"]);
     expect((await again.get("run-1"))?.status).toBe("running");
     await expect(again.get("done-7")).rejects.toBeInstanceOf(StoreCorruptError);
     await again.close!();
@@ -69,12 +87,18 @@ describe("compaction", () => {
     for (let i = 0; i < 14; i++) {
       const d = await open();
       await d.commit([{ type: "put", record: rec(`d${i}`, "done"), expectRev: 0 }]);
-      if (i === 6) expect(await d.commit([{ type: "delete", id: "d0", expectRev: 1 }])).toEqual([{ ok: true }]);
+      if (i === 6) {
+        expect(await d.commit([{ type: "delete", id: "d0", expectRev: 1 }])).toEqual([{
+          ok: true,
+        }]);
+      }
       await d.close!();
     }
     expect((await segments()).length).toBeLessThanOrEqual(9);
     const d = await open();
-    expect((await d.list()).map((r) => r.id).sort()).toEqual(Array.from({ length: 13 }, (_, i) => `d${i + 1}`).sort());
+    expect((await d.list()).map((r) => r.id).sort()).toEqual(
+      Array.from({ length: 13 }, (_, i) => `d${i + 1}`).sort(),
+    );
     expect(await d.get("d0")).toBeUndefined();
     expect((await d.get("d13"))?.result).toBe(1);
     await d.close!();
@@ -82,8 +106,16 @@ describe("compaction", () => {
 
   it("a compaction cut short after writing its segment leaves every record as it was", async () => {
     const d = await open();
-    await d.commit([{ type: "put", record: rec("a", "running"), expectRev: 0 }, { type: "put", record: rec("b", "running"), expectRev: 0 }]);
-    await d.commit([{ type: "put", record: rec("a", "done", 2), expectRev: 1 }, { type: "delete", id: "b", expectRev: 1 }]);
+    await d.commit([{ type: "put", record: rec("a", "running"), expectRev: 0 }, {
+      type: "put",
+      record: rec("b", "running"),
+      expectRev: 0,
+    }]);
+    await d.commit([{ type: "put", record: rec("a", "done", 2), expectRev: 1 }, {
+      type: "delete",
+      id: "b",
+      expectRev: 1,
+    }]);
     const before = await readFile(join(dir, "active.log"));
     await d.close!();
     // The journal as it was before the compaction replaced it, next to the new segment.
@@ -91,7 +123,8 @@ describe("compaction", () => {
     const again = await open();
     expect((await again.get("a"))?.rev).toBe(2);
     expect(await again.get("b")).toBeUndefined();
-    expect(await again.commit([{ type: "put", record: rec("a", "pending", 3), expectRev: 2 }])).toEqual([{ ok: true }]);
+    expect(await again.commit([{ type: "put", record: rec("a", "pending", 3), expectRev: 2 }]))
+      .toEqual([{ ok: true }]);
     await again.close!();
     const third = await open();
     expect((await third.list()).map((r) => [r.id, r.rev, r.status])).toEqual([["a", 3, "pending"]]);

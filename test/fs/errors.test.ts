@@ -1,7 +1,13 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createEngine, type Driver, DriverError, type Task, type WorkFunction } from "../../src/mod.ts";
+import {
+  createEngine,
+  type Driver,
+  DriverError,
+  type Task,
+  type WorkFunction,
+} from "../../src/mod.ts";
 import { fsDriver } from "../../drivers/fs/mod.ts";
 import { createFsDriver } from "../../drivers/fs/_driver.ts";
 import { mapFsError } from "../../drivers/fs/_errors.ts";
@@ -59,7 +65,9 @@ describe("fs driver errors", () => {
     const error = await rejection(open(fsDriver({ dir: join(dir, "file") })));
     expect(error).toBeInstanceOf(DriverError);
     expect(error.code).toBe("EEXIST");
-    expect(error.message).toMatch(/^The fs driver could not create the store folder .*: pick another dir/);
+    expect(error.message).toMatch(
+      /^The fs driver could not create the store folder .*: pick another dir/,
+    );
     const under = await rejection(open(fsDriver({ dir: join(dir, "file", "sub") })));
     expect(under).toBeInstanceOf(DriverError);
     expect(under.code).toBe("ENOTDIR");
@@ -72,28 +80,60 @@ describe("fs driver errors", () => {
     expect(error.message).toMatch(/The fs driver could not create the store folder/);
   });
 
-  it.each(["EACCES", "EPERM", "EROFS", "ENOSPC", "EDQUOT", "EIO"])("maps %s to a DriverError with that code and advice", (code) => {
-    const error = mapFsError(nativeError(code), "append a commit to /x/active.log");
-    expect(error).toBeInstanceOf(DriverError);
-    expect(error.code).toBe(code);
-    expect(error.message).toMatch(new RegExp(`^The fs driver could not append a commit to /x/active.log \\(${code}\\): [a-z]`));
-    expect((error as DriverError).driver).toBe("fs");
-    expect(error.cause).toBeInstanceOf(Error);
-  });
+  it.each(["EACCES", "EPERM", "EROFS", "ENOSPC", "EDQUOT", "EIO"])(
+    "maps %s to a DriverError with that code and advice",
+    (code) => {
+      const error = mapFsError(nativeError(code), "append a commit to /x/active.log");
+      expect(error).toBeInstanceOf(DriverError);
+      expect(error.code).toBe(code);
+      expect(error.message).toMatch(
+        new RegExp(
+          `^The fs driver could not append a commit to /x/active.log \\(${code}\\): [a-z]`,
+        ),
+      );
+      expect((error as DriverError).driver).toBe("fs");
+      expect(error.cause).toBeInstanceOf(Error);
+    },
+  );
 
   it("a commit that hits a full disk rejects with DriverError ENOSPC and keeps what was committed", async () => {
     let full = false;
-    const driver = await open(createFsDriver({ dir }, { beforeAppend: () => { if (full) throw nativeError("ENOSPC"); } }));
-    const record = { id: "a", work: "w", status: "running" as const, state: { n: 1 }, step: 1, rev: 1, createdAt: 1, updatedAt: 1 };
+    const driver = await open(createFsDriver({ dir }, {
+      beforeAppend: () => {
+        if (full) throw nativeError("ENOSPC");
+      },
+    }));
+    const record = {
+      id: "a",
+      work: "w",
+      status: "running" as const,
+      state: { n: 1 },
+      step: 1,
+      rev: 1,
+      createdAt: 1,
+      updatedAt: 1,
+    };
     await driver.commit([{ type: "put", record, expectRev: 0 }]);
     full = true;
-    const error = await rejection(driver.commit([{ type: "put", record: { ...record, state: { n: 2 }, rev: 2 }, expectRev: 1 }]));
+    const error = await rejection(
+      driver.commit([{
+        type: "put",
+        record: { ...record, state: { n: 2 }, rev: 2 },
+        expectRev: 1,
+      }]),
+    );
     expect(error).toBeInstanceOf(DriverError);
     expect(error.code).toBe("ENOSPC");
     expect(error.message).toMatch(/disk is full/);
     expect((await driver.get("a"))?.state).toEqual({ n: 1 });
     full = false;
-    expect(await driver.commit([{ type: "put", record: { ...record, state: { n: 3 }, rev: 2 }, expectRev: 1 }])).toEqual([{ ok: true }]);
+    expect(
+      await driver.commit([{
+        type: "put",
+        record: { ...record, state: { n: 3 }, rev: 2 },
+        expectRev: 1,
+      }]),
+    ).toEqual([{ ok: true }]);
     await driver.close!();
     const again = await open();
     expect((await again.get("a"))?.state).toEqual({ n: 3 });
@@ -103,7 +143,11 @@ describe("fs driver errors", () => {
   it("a full disk pauses the task with its last committed state, an error event explains, and a restart carries on", async () => {
     let full = false;
     let filled = false;
-    const faults = { beforeAppend: () => { if (full) throw nativeError("ENOSPC"); } };
+    const faults = {
+      beforeAppend: () => {
+        if (full) throw nativeError("ENOSPC");
+      },
+    };
     const count: WorkFunction<{ n: number }, number> = (s, ctx) => {
       if (s.n === 5 && !filled) full = filled = true;
       return s.n >= 10 ? ctx.done(s.n) : { n: s.n + 1 };

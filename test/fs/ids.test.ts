@@ -12,8 +12,25 @@ beforeEach(async () => {
 afterEach(() => removeDir(parent));
 
 const HOSTILE = [
-  "../x", "../../etc/passwd", "/etc/x", "con", "CON.txt", "nul", "a".repeat(2000), "nul\u0000byte", "emoji 🧪✨",
-  "..", ".", "a/b\\c", " ", "", "tab\there", "line\nbreak", "\"quoted\"", "[\"p\",\"fake\"]\t{}", "\ud800 lone surrogate",
+  "../x",
+  "../../etc/passwd",
+  "/etc/x",
+  "con",
+  "CON.txt",
+  "nul",
+  "a".repeat(2000),
+  "nul\u0000byte",
+  "emoji 🧪✨",
+  "..",
+  ".",
+  "a/b\\c",
+  " ",
+  "",
+  "tab\there",
+  "line\nbreak",
+  '"quoted"',
+  '["p","fake"]\t{}',
+  "\ud800 lone surrogate",
 ];
 
 async function open(dir: string): Promise<Driver> {
@@ -23,7 +40,17 @@ async function open(dir: string): Promise<Driver> {
 }
 
 function rec(id: string, status: TaskStatus): TaskRecord {
-  return { id, work: "w", status, state: { id }, step: 1, rev: 1, createdAt: 1, updatedAt: 1, ...(status === "done" ? { result: id } : {}) };
+  return {
+    id,
+    work: "w",
+    status,
+    state: { id },
+    step: 1,
+    rev: 1,
+    createdAt: 1,
+    updatedAt: 1,
+    ...(status === "done" ? { result: id } : {}),
+  };
 }
 
 it("hostile ids stay inside dir and round-trip exactly, active and finished, across restarts", async () => {
@@ -44,8 +71,11 @@ it("hostile ids stay inside dir and round-trip exactly, active and finished, acr
     expect(back?.state, `id #${i}`).toEqual({ id });
     if (i % 2) expect(back?.result, `id #${i}`).toBe(id);
   }
-  expect((await again.list({ status: ["done", "paused"] })).map((r) => r.id).sort()).toEqual([...HOSTILE].sort());
-  expect(await again.commit(HOSTILE.map((id) => ({ type: "delete" as const, id, expectRev: 1 })))).toEqual(HOSTILE.map(() => ({ ok: true })));
+  expect((await again.list({ status: ["done", "paused"] })).map((r) => r.id).sort()).toEqual(
+    [...HOSTILE].sort(),
+  );
+  expect(await again.commit(HOSTILE.map((id) => ({ type: "delete" as const, id, expectRev: 1 }))))
+    .toEqual(HOSTILE.map(() => ({ ok: true })));
   await again.close!();
   const third = await open(dir);
   for (const id of HOSTILE) expect(await third.get(id)).toBeUndefined();

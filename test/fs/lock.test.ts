@@ -44,7 +44,10 @@ async function deadPid(): Promise<number> {
 }
 
 async function writeLock(holder: Record<string, unknown>): Promise<void> {
-  await writeFile(lockPath(), JSON.stringify({ host: hostname(), since: 1_700_000_000_000, owner: "other", ...holder }));
+  await writeFile(
+    lockPath(),
+    JSON.stringify({ host: hostname(), since: 1_700_000_000_000, owner: "other", ...holder }),
+  );
 }
 
 describe("the store lock", () => {
@@ -62,7 +65,9 @@ describe("the store lock", () => {
     const error = await createEngine({ driver: fsDriver({ dir }), work }).catch((e) => e);
     expect(error).toBeInstanceOf(StoreLockedError);
     expect(error.holder).toMatchObject({ pid: process.pid, host: hostname(), owner: "first" });
-    expect(error.message).toContain(`process ${process.pid} on host "${hostname()}" (owner "first")`);
+    expect(error.message).toContain(
+      `process ${process.pid} on host "${hostname()}" (owner "first")`,
+    );
     expect(error.message).toMatch(/close that engine first/);
     await engine.close();
   });
@@ -106,7 +111,9 @@ describe("the store lock", () => {
 
   it("leaves a lock file that is being written alone, and replaces one left empty long ago", async () => {
     await writeFile(lockPath(), "");
-    await expect(createEngine({ driver: fsDriver({ dir }), work })).rejects.toBeInstanceOf(StoreLockedError);
+    await expect(createEngine({ driver: fsDriver({ dir }), work })).rejects.toBeInstanceOf(
+      StoreLockedError,
+    );
     const { utimes } = await import("node:fs/promises");
     await utimes(lockPath(), new Date(0), new Date(0));
     const engine = await createEngine({ driver: fsDriver({ dir }), work });

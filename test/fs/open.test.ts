@@ -16,12 +16,32 @@ beforeAll(async () => {
     await d.commit(Array.from({ length: 2000 }, (_, k) => ({
       type: "put" as const,
       expectRev: 0,
-      record: { id: `done-${i + k}`, work: "count", status: "done" as const, state: { n: 3 }, step: 4, rev: 1, result: i + k, createdAt: 1, updatedAt: 1 },
+      record: {
+        id: `done-${i + k}`,
+        work: "count",
+        status: "done" as const,
+        state: { n: 3 },
+        step: 4,
+        rev: 1,
+        result: i + k,
+        createdAt: 1,
+        updatedAt: 1,
+      },
     })));
   }
   await d.commit(["r1", "r2", "r3"].map((id) => ({
-    type: "put" as const, expectRev: 0,
-    record: { id, work: "count", status: "paused" as const, state: { n: 0 }, step: 0, rev: 1, createdAt: 1, updatedAt: 1 },
+    type: "put" as const,
+    expectRev: 0,
+    record: {
+      id,
+      work: "count",
+      status: "paused" as const,
+      state: { n: 0 },
+      step: 0,
+      rev: 1,
+      createdAt: 1,
+      updatedAt: 1,
+    },
   })));
   await d.close!();
 }, 60_000);
@@ -67,9 +87,16 @@ it("a finished task is still found by get() and list() after such an open", asyn
 });
 
 it("an engine opens such a store and resumes only its active tasks", async () => {
-  const count: WorkFunction<{ n: number }, number> = (s, ctx) => (s.n >= 3 ? ctx.done(s.n) : { n: s.n + 1 });
+  const count: WorkFunction<{ n: number }, number> = (
+    s,
+    ctx,
+  ) => (s.n >= 3 ? ctx.done(s.n) : { n: s.n + 1 });
   const engine = await createEngine({ driver: fsDriver({ dir: full }), work: { count } });
-  expect((await engine.list({ status: "paused" })).map((t) => t.id).sort()).toEqual(["r1", "r2", "r3"]);
+  expect((await engine.list({ status: "paused" })).map((t) => t.id).sort()).toEqual([
+    "r1",
+    "r2",
+    "r3",
+  ]);
   await (await engine.get("r1"))!.resume();
   expect(await (await engine.get("r1"))!.result()).toBe(3);
   expect(await (await engine.get("done-5"))!.result()).toBe(5);

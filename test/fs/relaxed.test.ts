@@ -11,22 +11,39 @@ beforeEach(async () => {
 });
 afterEach(() => removeDir(dir));
 
-const count: WorkFunction<{ n: number }, number> = (s, ctx) => (s.n >= 500 ? ctx.done(s.n) : { n: s.n + 1 });
+const count: WorkFunction<{ n: number }, number> = (
+  s,
+  ctx,
+) => (s.n >= 500 ? ctx.done(s.n) : { n: s.n + 1 });
 
 it("relaxed durability runs tasks to the same results, kept across a restart", async () => {
-  const engine = await createEngine({ driver: fsDriver({ dir, durability: "relaxed" }), work: { count } });
-  const tasks = await Promise.all([1, 2, 3].map((i) => engine.create("count", { n: i }, { id: `t${i}` })));
+  const engine = await createEngine({
+    driver: fsDriver({ dir, durability: "relaxed" }),
+    work: { count },
+  });
+  const tasks = await Promise.all(
+    [1, 2, 3].map((i) => engine.create("count", { n: i }, { id: `t${i}` })),
+  );
   expect(await Promise.all(tasks.map((t) => t.result()))).toEqual([500, 500, 500]);
   await engine.close();
   const again = await createEngine({ driver: fsDriver({ dir }), work: { count } });
-  expect((await again.list({ status: "done" })).map((t) => [t.id, t.result, t.step]).sort()).toEqual([
-    ["t1", 500, 500], ["t2", 500, 499], ["t3", 500, 498],
-  ]);
+  expect((await again.list({ status: "done" })).map((t) => [t.id, t.result, t.step]).sort())
+    .toEqual([
+      ["t1", 500, 500],
+      ["t2", 500, 499],
+      ["t3", 500, 498],
+    ]);
   await again.close();
 });
 
 it("a process killed with SIGKILL right after its relaxed commits resolved loses none of them", async () => {
-  const child = spawn(process.execPath, ["--import", "tsx", fileURLToPath(new URL("./_relaxed_child.ts", import.meta.url)), dir, "300"], {
+  const child = spawn(process.execPath, [
+    "--import",
+    "tsx",
+    fileURLToPath(new URL("./_relaxed_child.ts", import.meta.url)),
+    dir,
+    "300",
+  ], {
     cwd: fileURLToPath(new URL("../..", import.meta.url)),
     stdio: ["ignore", "pipe", "inherit"],
   });

@@ -15,7 +15,16 @@ afterEach(() => removeDir(dir));
 const journal = () => join(dir, "active.log");
 
 function rec(id: string, rev: number, n: number): TaskRecord {
-  return { id, work: "w", status: "running", state: { n, text: "ünïcödé ✓" }, step: n, rev, createdAt: 1, updatedAt: rev };
+  return {
+    id,
+    work: "w",
+    status: "running",
+    state: { n, text: "ünïcödé ✓" },
+    step: n,
+    rev,
+    createdAt: 1,
+    updatedAt: rev,
+  };
 }
 
 async function open(reports: unknown[] = []): Promise<Driver> {
@@ -33,10 +42,18 @@ async function journalData(): Promise<Uint8Array> {
 /** Three commits; returns the journal's bytes and where the last commit's frame starts. */
 async function threeCommits(): Promise<{ bytes: Uint8Array; lastStart: number }> {
   const d = await open();
-  await d.commit([{ type: "put", record: rec("a", 1, 1), expectRev: 0 }, { type: "put", record: rec("b", 1, 1), expectRev: 0 }]);
+  await d.commit([{ type: "put", record: rec("a", 1, 1), expectRev: 0 }, {
+    type: "put",
+    record: rec("b", 1, 1),
+    expectRev: 0,
+  }]);
   await d.commit([{ type: "put", record: rec("a", 2, 2), expectRev: 1 }]);
   const lastStart = (await journalData()).length;
-  await d.commit([{ type: "put", record: rec("a", 3, 3), expectRev: 2 }, { type: "put", record: rec("b", 2, 2), expectRev: 1 }]);
+  await d.commit([{ type: "put", record: rec("a", 3, 3), expectRev: 2 }, {
+    type: "put",
+    record: rec("b", 2, 2),
+    expectRev: 1,
+  }]);
   await d.close!();
   return { bytes: await journalData(), lastStart };
 }
@@ -67,10 +84,15 @@ describe("torn writes", () => {
       await writeFile(journal(), zeroed);
       const d = await open();
       expect((await d.get("a"))?.rev, `zeros from ${cut}`).toBe(2);
-      expect(await d.commit([{ type: "put", record: rec("a", 3, 30), expectRev: 2 }])).toEqual([{ ok: true }]);
+      expect(await d.commit([{ type: "put", record: rec("a", 3, 30), expectRev: 2 }])).toEqual([{
+        ok: true,
+      }]);
       await d.close!();
       const again = await open();
-      expect((await again.get("a"))?.state, `zeros from ${cut}, after a new commit`).toEqual({ n: 30, text: "ünïcödé ✓" });
+      expect((await again.get("a"))?.state, `zeros from ${cut}, after a new commit`).toEqual({
+        n: 30,
+        text: "ünïcödé ✓",
+      });
       await again.close!();
     }
   });
@@ -94,7 +116,7 @@ describe("torn writes", () => {
   });
 
   it("a file that is not a stater journal is refused, never parsed as one", async () => {
-    await writeFile(journal(), "{\"not\": \"a journal\"}\n".repeat(10));
+    await writeFile(journal(), '{"not": "a journal"}\n'.repeat(10));
     const error = await open().catch((e) => e);
     expect(error).toBeInstanceOf(StoreCorruptError);
     expect(String(error)).not.toMatch(/SyntaxError/);

@@ -37,19 +37,32 @@ describe("indexedDBDriver options and errors", () => {
         return indexedDB.open(...args);
       },
     } as IDBFactory;
-    const engine = await createEngine({ driver: indexedDBDriver({ name: `factory-${n++}`, indexedDB: factory }), work: {} });
+    const engine = await createEngine({
+      driver: indexedDBDriver({ name: `factory-${n++}`, indexedDB: factory }),
+      work: {},
+    });
     expect(opened).toBe(1);
     await engine.close();
   });
 
   it("native errors map to DriverError codes that name the driver", () => {
-    const quota = storeError(new DOMException("full", "QuotaExceededError"), "db", "commit 1 write(s)");
+    const quota = storeError(
+      new DOMException("full", "QuotaExceededError"),
+      "db",
+      "commit 1 write(s)",
+    );
     expect(quota).toBeInstanceOf(DriverError);
     expect(quota).toMatchObject({ code: "QUOTA_EXCEEDED", driver: "indexeddb" });
-    expect(quota.message).toMatch(/^The indexeddb driver could not commit 1 write\(s\) in database "db": the site's storage quota is full/);
-    expect(storeError(new DOMException("v", "VersionError"), "db", "open the database")).toMatchObject({ code: "DATABASE_VERSION" });
-    expect(storeError(new DOMException("closing", "InvalidStateError"), "db", "list tasks")).toMatchObject({ code: "DATABASE_CLOSED" });
-    expect(storeError(new DOMException("odd", "UnknownError"), "db", "list tasks")).toMatchObject({ code: "DRIVER_ERROR" });
+    expect(quota.message).toMatch(
+      /^The indexeddb driver could not commit 1 write\(s\) in database "db": the site's storage quota is full/,
+    );
+    expect(storeError(new DOMException("v", "VersionError"), "db", "open the database"))
+      .toMatchObject({ code: "DATABASE_VERSION" });
+    expect(storeError(new DOMException("closing", "InvalidStateError"), "db", "list tasks"))
+      .toMatchObject({ code: "DATABASE_CLOSED" });
+    expect(storeError(new DOMException("odd", "UnknownError"), "db", "list tasks")).toMatchObject({
+      code: "DRIVER_ERROR",
+    });
     const typed = new StateNotStorableError("state.x", "it is a function");
     expect(storeError(typed, "db", "commit")).toBe(typed);
   });

@@ -15,8 +15,9 @@ it("importing and creating the driver touch no global; opening it without Indexe
 
 it("a passed IDBFactory without IndexedDB's global classes is refused with advice", async () => {
   const { indexedDB } = await import("fake-indexeddb");
-  await expect(createEngine({ driver: indexedDBDriver({ name: "bare", indexedDB }), work: {} })).rejects.toMatchObject({
-    code: "UNSUPPORTED",
-    message: expect.stringContaining('import "fake-indexeddb/auto"'),
-  });
+  await expect(createEngine({ driver: indexedDBDriver({ name: "bare", indexedDB }), work: {} }))
+    .rejects.toMatchObject({
+      code: "UNSUPPORTED",
+      message: expect.stringContaining('import "fake-indexeddb/auto"'),
+    });
 });
