@@ -123,6 +123,34 @@ export class StateNotStorableError extends StaterError {
   }
 }
 
+/**
+ * Thrown by a step for a failure that trying again cannot mend (a server
+ * that refuses the request for good, a missing input): the task fails at
+ * once, without the engine's retries. Any error with `retryable: false`
+ * does the same.
+ *
+ * @example
+ * ```ts
+ * import { PermanentError } from "stater";
+ * const error = new PermanentError("The server refused the file: 413 Payload Too Large");
+ * console.log(error.retryable); // false
+ * ```
+ */
+export class PermanentError extends StaterError {
+  /** Always `false`: the engine does not retry the step. */
+  readonly retryable = false;
+  /** Creates the error with `message`. */
+  constructor(message: string, options?: StaterErrorOptions & { code?: string }) {
+    super(options?.code ?? "PERMANENT", message, options);
+  }
+}
+
+/** Whether the engine may retry a step that threw `error`. */
+export function isRetryable(error: unknown): boolean {
+  return !(typeof error === "object" && error !== null &&
+    (error as { retryable?: unknown }).retryable === false);
+}
+
 /** Who holds a store's lock, as far as the driver can tell. */
 export interface LockHolder {
   /** Process id. */

@@ -28,6 +28,14 @@ export { createEngine, type Engine, type ListFilter } from "./engine.ts";
 export type { Task } from "./task.ts";
 export type { EngineEvents, EngineEventType } from "./events.ts";
 export { Done } from "./done.ts";
+export {
+  type CleanupInfo,
+  type CleanupReason,
+  defineWork,
+  type StepOutput,
+  type Work,
+  type WorkHooks,
+} from "./work.ts";
 export type {
   CheckpointOptions,
   Clock,
@@ -63,8 +71,10 @@ export { eventId, FINISHED_STATUSES, TASK_STATUSES, writeId } from "./driver.ts"
 export {
   DriverError,
   EngineClosedError,
+  isRetryable,
   type LockHolder,
   OwnershipLostError,
+  PermanentError,
   StateNotStorableError,
   StaterError,
   type StaterErrorOptions,

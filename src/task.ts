@@ -9,6 +9,7 @@ import type { Driver, Lease, Progress, TaskRecord, TaskStatus } from "./driver.t
 import { Done } from "./done.ts";
 import {
   EngineClosedError,
+  isRetryable,
   OwnershipLostError,
   StateNotStorableError,
   StaterError,
@@ -21,6 +22,7 @@ import {
 import type { CommitQueue } from "./_commit_queue.ts";
 import type { EngineEvents } from "./events.ts";
 import type { Clock, PauseOptions, StepContext, TaskInfo, WorkFunction } from "./types.ts";
+import type { CleanupReason, WorkHooks } from "./work.ts";
 import {
   isThenable,
   loadError,
@@ -159,6 +161,8 @@ export class TaskImpl implements Task {
   #chain: Promise<unknown> = Promise.resolve();
   #waiter: Waiter | undefined;
   #removed = false;
+  /** Set when this engine committed the task as canceled; `cancel()` then runs the cleanup hook. */
+  #canceledHere = false;
   #closedError: Error | undefined;
   #ctxDone = (result?: unknown) => new Done(result);
   #ctxProgress = (done: number, total?: number) => this.#reportProgress(done, total);
@@ -307,6 +311,10 @@ export class TaskImpl implements Task {
         ? undefined
         : { status: "canceled" })
       );
+      if (this.#canceledHere) {
+        this.#canceledHere = false;
+        await this.#cleanup("cancel", this.#state);
+      }
     });
   }
 
@@ -339,6 +347,8 @@ export class TaskImpl implements Task {
       }
       this.#e.unschedule(this);
       this.#ownerWait?.abort();
+      const unfinished = this.#status !== "done" && this.#status !== "canceled";
+      const state = this.#state;
       const result = await this.#e.queue.commit({ type: "delete", id: this.id });
       if (!result.ok) {
         throw result.error ??
@@ -351,7 +361,19 @@ export class TaskImpl implements Task {
         work: this.work,
       });
       this.markRemoved();
+      if (unfinished) await this.#cleanup("remove", state);
     });
+  }
+
+  /** Runs the work's `cleanup` hook; what it throws is reported. */
+  async #cleanup(reason: CleanupReason, state: unknown): Promise<void> {
+    const cleanup = (this.#e.workFn(this.work) as WorkHooks | undefined)?.cleanup;
+    if (typeof cleanup !== "function") return;
+    try {
+      await cleanup(state, { taskId: this.id, work: this.work, reason });
+    } catch (error) {
+      this.#e.report(error, this);
+    }
   }
 
   result(): Promise<never> {
@@ -599,6 +621,7 @@ export class TaskImpl implements Task {
 
   #applied(record: TaskRecord, stepped: boolean): void {
     const from = this.#status;
+    if (record.status === "canceled" && from !== "canceled") this.#canceledHere = true;
     this.#rec = record;
     this.#status = record.status;
     this.#state = record.state;
@@ -617,16 +640,18 @@ export class TaskImpl implements Task {
    * Writes a status change outside the run (compare-and-set, re-reading and
    * trying again when another engine changed the record meanwhile).
    */
-  async #write(change: (record: TaskRecord) => Partial<TaskRecord> | undefined): Promise<void> {
+  async #write(
+    change: (record: TaskRecord) => Partial<TaskRecord> | undefined,
+  ): Promise<boolean> {
     let base = this.#rec;
     for (let tries = 0;; tries++) {
       const patch = change(base);
-      if (!patch) return;
+      if (!patch) return false;
       const record = this.#next(base, patch);
       const result = await this.#e.queue.commit({ type: "put", record, expectRev: base.rev });
       if (result.ok) {
         this.#applied(record, false);
-        return;
+        return true;
       }
       if (result.error) throw result.error;
       const fresh = await this.#e.driver.get(this.id);
@@ -835,7 +860,7 @@ export class TaskImpl implements Task {
         if (isThenable(out)) out = await untilAborted(out, signal);
       } catch (error) {
         if (signal.aborted || this.#stop) break;
-        if (this.#attempt < e.maxAttempts) {
+        if (this.#attempt < e.maxAttempts && isRetryable(error)) {
           const delay = e.retryDelay(this.#attempt);
           this.#attempt++;
           await this.#sleep(delay);
