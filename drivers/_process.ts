@@ -17,6 +17,7 @@
 import { readFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import process from "node:process";
+import { errorCode } from "../src/driver.ts";
 
 /** A process, as written into a lock or a lease. */
 export interface ProcessInfo {
@@ -63,11 +64,6 @@ async function statOf(pid: number | "self"): Promise<{ state: string; start: str
   return { state: fields[0]!, start: fields[19]! };
 }
 
-function codeOf(error: unknown): string | undefined {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === "string" ? code : undefined;
-}
-
 /** Whether process `pid` exists: true, false, or undefined when it cannot be told. */
 function probe(pid: number): boolean | undefined {
   if (!granted({ name: "run" })) return undefined;
@@ -75,7 +71,7 @@ function probe(pid: number): boolean | undefined {
     process.kill(pid, 0);
     return true;
   } catch (error) {
-    const code = codeOf(error);
+    const code = errorCode(error);
     return code === "ESRCH" ? false : code === "EPERM" ? true : undefined;
   }
 }

@@ -4,8 +4,8 @@
  * @module
  */
 
-import type { Driver, DriverEvent, Lease, TaskRecord, TaskStatus } from "./driver.ts";
-import { TASK_STATUSES } from "./driver.ts";
+import type { Driver, DriverEvent, Lease, TaskRecord, TaskStatus } from "./contract.ts";
+import { TASK_STATUSES } from "./contract.ts";
 import {
   EngineClosedError,
   StateNotStorableError,

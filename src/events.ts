@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { TaskStatus } from "./driver.ts";
+import type { TaskStatus } from "./contract.ts";
 import type { Task } from "./task.ts";
 
 /** Event payloads by type; `task` is the live {@linkcode Task}. */

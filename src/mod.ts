@@ -54,20 +54,8 @@ export type {
   WorkFunction,
   WorkMap,
 } from "./types.ts";
-export type {
-  AcquireOptions,
-  DeleteWrite,
-  Driver,
-  DriverContext,
-  DriverEvent,
-  Lease,
-  ListQuery,
-  PutWrite,
-  TaskRecord,
-  Write,
-  WriteResult,
-} from "./driver.ts";
-export { eventId, FINISHED_STATUSES, TASK_STATUSES, writeId } from "./driver.ts";
+/** The driver an engine runs on; drivers are written against `stater/driver`. */
+export type { Driver } from "./contract.ts";
 export {
   DriverError,
   EngineClosedError,
@@ -87,12 +75,3 @@ export {
   TaskStateError,
   UnknownWorkError,
 } from "./errors.ts";
-export {
-  type AllowValue,
-  checkStorable,
-  cloneStorable,
-  decode,
-  encode,
-  fromJSONValue,
-  toJSONValue,
-} from "./codec.ts";

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { Driver, Lease, Progress, TaskRecord, TaskStatus } from "./driver.ts";
+import type { Driver, Lease, Progress, TaskRecord, TaskStatus } from "./contract.ts";
 import { Done } from "./done.ts";
 import {
   EngineClosedError,
@@ -20,6 +20,7 @@ import {
   UnknownWorkError,
 } from "./errors.ts";
 import type { CommitQueue } from "./_commit_queue.ts";
+import { type Serial, serial } from "./_serial.ts";
 import type { EngineEvents } from "./events.ts";
 import type { Clock, PauseOptions, StepContext, TaskInfo, WorkFunction } from "./types.ts";
 import type { CleanupReason, WorkHooks } from "./work.ts";
@@ -158,7 +159,6 @@ export class TaskImpl implements Task {
   #dirty = false;
   #stepsSinceCommit = 0;
   #lastCommitAt: number;
-  #chain: Promise<unknown> = Promise.resolve();
   #waiter: Waiter | undefined;
   #removed = false;
   /** Set when this engine committed the task as canceled; `cancel()` then runs the cleanup hook. */
@@ -231,12 +231,8 @@ export class TaskImpl implements Task {
 
   // ---- control ----
 
-  /** Runs `op` after the control operations called before it. */
-  #control<T>(op: () => Promise<T>): Promise<T> {
-    const run = this.#chain.then(op, op);
-    this.#chain = run.catch(() => {});
-    return run;
-  }
+  /** Runs each control operation after the ones called before it. */
+  #control: Serial = serial();
 
   #assertUsable(what: string): void {
     if (this.#e.closing) throw new EngineClosedError(`task.${what}()`);

@@ -5,8 +5,8 @@
  * @module
  */
 
-import type { Progress, StoredError, TaskStatus } from "./driver.ts";
-import type { Driver } from "./driver.ts";
+import type { Progress, StoredError, TaskStatus } from "./contract.ts";
+import type { Driver } from "./contract.ts";
 import { Done } from "./done.ts";
 
 export type { Progress, StoredError, TaskStatus };

@@ -22,8 +22,7 @@
  * @module
  */
 
-import { type DriverEvent, eventId } from "../../src/driver.ts";
-import { decode, encode } from "../../src/codec.ts";
+import { decode, type DriverEvent, encode, eventId } from "../../src/driver.ts";
 import type { Keys } from "./_keys.ts";
 import type { KvKey, KvLike } from "./_kv.ts";
 

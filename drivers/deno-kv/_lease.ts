@@ -15,8 +15,7 @@
  * @module
  */
 
-import type { AcquireOptions, Lease } from "../../src/driver.ts";
-import { OwnershipLostError } from "../../src/errors.ts";
+import { type AcquireOptions, type Lease, OwnershipLostError, serial } from "../../src/driver.ts";
 import { idKeyOf, type Keys } from "./_keys.ts";
 import type { KvEntryMaybe, KvKey, KvLike } from "./_kv.ts";
 import { storeFailed } from "./_read.ts";
@@ -141,17 +140,12 @@ export class Leases {
     let stamp = first;
     let released = false;
     // Renewals and the release run one after the other, each checking the versionstamp the last one left.
-    let chain: Promise<unknown> = Promise.resolve();
-    const serial = <T>(fn: () => Promise<T>): Promise<T> => {
-      const run = chain.then(fn, fn);
-      chain = run.catch(() => {});
-      return run;
-    };
+    const oneAtATime = serial();
     return {
       id,
       lost: lost.signal,
       renew: () =>
-        serial(async () => {
+        oneAtATime(async () => {
           if (released) return;
           if (lost.signal.aborted) throw lost.signal.reason;
           let result;
@@ -176,7 +170,7 @@ export class Leases {
           throw error;
         }),
       release: () =>
-        serial(async () => {
+        oneAtATime(async () => {
           if (released) return;
           released = true;
           if (lost.signal.aborted) return;

@@ -9,16 +9,18 @@
 import { mkdir } from "node:fs/promises";
 import { resolve } from "node:path";
 import {
+  checkStorable,
   type Driver,
   type DriverContext,
+  DriverError,
+  durabilityOption,
   type ListQuery,
+  serial,
   type TaskRecord,
   type Write,
   writeId,
   type WriteResult,
 } from "../../src/driver.ts";
-import { checkStorable } from "../../src/codec.ts";
-import { DriverError } from "../../src/errors.ts";
 import { mapFsError } from "./_errors.ts";
 import { linesFrame } from "./_file.ts";
 import { isFinished } from "./_index.ts";
@@ -32,7 +34,7 @@ import {
   openSession,
   type Session,
 } from "./_session.ts";
-import type { FsDriverOptions } from "./mod.ts";
+import type { FsDriverOptions } from "./_options.ts";
 
 /** Failures to inject in tests: called before each journal write; throwing fails that write. */
 export interface FsFaults {
@@ -50,22 +52,10 @@ export function createFsDriver(options: FsDriverOptions, faults: FsFaults = {}):
       'fsDriver() needs { dir }: the folder of the store, such as fsDriver({ dir: ".stater" })',
     );
   }
-  const durability = options.durability ?? "strict";
-  if (durability !== "strict" && durability !== "relaxed") {
-    throw new RangeError(
-      `fsDriver() durability must be "strict" or "relaxed", not ${JSON.stringify(durability)}`,
-    );
-  }
-  const strict = durability === "strict";
+  const strict = durabilityOption("fsDriver", options.durability) === "strict";
   let session: Session | undefined;
-  let queue: Promise<unknown> = Promise.resolve();
-
-  /** Runs `fn` after every earlier exclusive call settled. */
-  function exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const run = queue.then(fn, fn);
-    queue = run.catch(() => {});
-    return run;
-  }
+  /** Runs each operation after every earlier one settled. */
+  const exclusive = serial();
 
   function live(): Session {
     if (!session) {

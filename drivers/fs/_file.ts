@@ -9,8 +9,7 @@
 import { fdatasyncSync, ftruncateSync, writeSync } from "node:fs";
 import { type FileHandle, open, readFile, rename, unlink } from "node:fs/promises";
 import { dirname } from "node:path";
-import { StoreCorruptError } from "../../src/errors.ts";
-import { errorCode } from "./_errors.ts";
+import { errorCode, StoreCorruptError } from "../../src/driver.ts";
 import { frame, type Scan, scanFrames } from "./_frame.ts";
 
 /** How far the journal reserves space ahead of its data, with zeros. */

@@ -12,7 +12,7 @@
  * @module
  */
 
-import { StoreCorruptError } from "../../src/errors.ts";
+import { StoreCorruptError } from "../../src/driver.ts";
 import { crc32 } from "./_crc32.ts";
 
 /** Bytes before a frame's payload. */

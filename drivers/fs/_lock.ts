@@ -13,9 +13,8 @@ import { link, open, readFile, rename, stat, unlink } from "node:fs/promises";
 import { goneReason, thisProcess } from "../_process.ts";
 import { join } from "node:path";
 import process from "node:process";
-import { StoreLockedError } from "../../src/errors.ts";
-import type { LockHolder } from "../../src/errors.ts";
-import { errorCode, mapFsError } from "./_errors.ts";
+import { errorCode, type LockHolder, StoreLockedError } from "../../src/driver.ts";
+import { mapFsError } from "./_errors.ts";
 
 /** The lock file's name inside the store folder. */
 export const LOCK_FILE = "stater.lock";

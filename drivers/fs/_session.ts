@@ -9,8 +9,7 @@
 
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
-import type { DriverContext } from "../../src/driver.ts";
-import { type StaterError, StoreCorruptError } from "../../src/errors.ts";
+import { type DriverContext, type StaterError, StoreCorruptError } from "../../src/driver.ts";
 import { mapFsError } from "./_errors.ts";
 import {
   AppendFile,

@@ -6,8 +6,7 @@
  */
 
 import { type DBSchema, type IDBPDatabase, wrap } from "idb";
-import type { TaskRecord, TaskStatus } from "../../src/driver.ts";
-import { DriverError } from "../../src/errors.ts";
+import { DriverError, type TaskRecord, type TaskStatus } from "../../src/driver.ts";
 import { closedError, DRIVER, storeError } from "./_errors.ts";
 
 /** A task's lease, used only where Web Locks are missing. */

@@ -4,8 +4,7 @@
  * @module
  */
 
-import { checkStorable } from "../../src/codec.ts";
-import { DriverError, StateNotStorableError } from "../../src/errors.ts";
+import { checkStorable, DriverError, StateNotStorableError } from "../../src/driver.ts";
 
 /** The driver's name, as errors and messages show it. */
 export const DRIVER = "indexeddb";

@@ -8,8 +8,7 @@
  * @module
  */
 
-import type { AcquireOptions, Lease } from "../../src/driver.ts";
-import { OwnershipLostError } from "../../src/errors.ts";
+import { type AcquireOptions, type Lease, OwnershipLostError } from "../../src/driver.ts";
 import type { Database } from "./_database.ts";
 
 /**

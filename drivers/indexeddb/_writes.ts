@@ -23,8 +23,15 @@
  * @module
  */
 
-import { type StoredError, type Write, writeId, type WriteResult } from "../../src/driver.ts";
-import { loadError, randomId, storeError } from "../../src/_util.ts";
+import {
+  loadError,
+  randomId,
+  type StoredError,
+  storeError,
+  type Write,
+  writeId,
+  type WriteResult,
+} from "../../src/driver.ts";
 import { isCloneError, messageOf, notStorable } from "./_errors.ts";
 import { lockTask } from "./_ownership.ts";
 

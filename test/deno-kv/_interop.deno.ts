@@ -4,7 +4,8 @@
  * It prints one line of JSON on stdout.
  */
 
-import { createEngine, encode, type TaskRecord } from "../../src/mod.ts";
+import { createEngine } from "../../src/mod.ts";
+import { encode, type TaskRecord } from "../../src/driver.ts";
 import { denoKvDriver } from "../../drivers/deno-kv/mod.ts";
 import { count, richState } from "./_fixture.ts";
 

@@ -1,7 +1,8 @@
 /** Vitest helpers shared by the deno-kv tests on Node. */
 
 import { afterEach, beforeEach } from "vitest";
-import type { Driver, DriverContext } from "../../src/mod.ts";
+import type { Driver } from "../../src/mod.ts";
+import type { DriverContext } from "../../src/driver.ts";
 import { denoKvDriver, type DenoKvDriverOptions } from "../../drivers/deno-kv/mod.ts";
 import { tempStore } from "./_subject.ts";
 

@@ -1,7 +1,8 @@
 import { execFile, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { createEngine, decode, type Driver, type TaskRecord } from "../../src/mod.ts";
+import { createEngine, type Driver } from "../../src/mod.ts";
+import { decode, type TaskRecord } from "../../src/driver.ts";
 import { denoKvDriver } from "../../drivers/deno-kv/mod.ts";
 import { count, richState } from "./_fixture.ts";
 import { useStore } from "./_store.ts";

@@ -1,11 +1,7 @@
 import { openKv } from "@deno/kv";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import {
-  type Driver,
-  StateNotStorableError,
-  StoreCorruptError,
-  type TaskRecord,
-} from "../../src/mod.ts";
+import { type Driver, StateNotStorableError, StoreCorruptError } from "../../src/mod.ts";
+import type { TaskRecord } from "../../src/driver.ts";
 import { denoKvDriver, type KvLike } from "../../drivers/deno-kv/mod.ts";
 import { tempStore } from "./_subject.ts";
 
