@@ -228,6 +228,24 @@ export class TaskStateError extends StaterError {
   }
 }
 
+/**
+ * A control (`pause()`, `cancel()`, `retry()`, `resume()`) could not write its
+ * change because other engines kept changing the task at the same time.
+ */
+export class TaskConflictError extends StaterError {
+  /** The task's id. */
+  readonly taskId: string;
+  /** Creates the error for `taskId`. */
+  constructor(taskId: string) {
+    super(
+      "TASK_CONFLICT",
+      `Task "${taskId}" kept changing under other engines while this change was written; ` +
+        `try the call again`,
+    );
+    this.taskId = taskId;
+  }
+}
+
 /** This engine lost ownership of a task to another engine (a lease expired, a lock was taken). */
 export class OwnershipLostError extends StaterError {
   /** The task's id. */

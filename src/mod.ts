@@ -24,9 +24,7 @@
  * @module
  */
 
-export { createEngine, type Engine, type ListFilter } from "./engine.ts";
-export type { Task } from "./task.ts";
-export type { EngineEvents, EngineEventType } from "./events.ts";
+export { createEngine } from "./engine.ts";
 export { Done } from "./done.ts";
 export {
   type CleanupInfo,
@@ -37,23 +35,25 @@ export {
   type WorkHooks,
 } from "./work.ts";
 export type {
-  CheckpointOptions,
-  Clock,
   CloseOptions,
   CreateOptions,
-  EngineOptions,
+  Engine,
+  EngineEvents,
+  EngineEventType,
+  ListFilter,
   PauseOptions,
   Progress,
   ResultOf,
-  RetryOptions,
   StateOf,
   StepContext,
   StoredError,
+  Task,
   TaskInfo,
   TaskStatus,
   WorkFunction,
   WorkMap,
 } from "./types.ts";
+export type { CheckpointOptions, Clock, EngineOptions, RetryOptions } from "./options.ts";
 /** The driver an engine runs on; drivers are written against `stater/driver`. */
 export type { Driver } from "./contract.ts";
 export {
@@ -69,6 +69,7 @@ export {
   StoreCorruptError,
   StoreLockedError,
   TaskCanceledError,
+  TaskConflictError,
   TaskExistsError,
   TaskFailedError,
   TaskNotFoundError,

@@ -9,7 +9,7 @@ import { createEngine } from "../engine.ts";
 import { StoreLockedError, TaskExistsError } from "../errors.ts";
 import type { WorkFunction } from "../types.ts";
 import { assert, assertEquals, assertRejects, eventually } from "./_assert.ts";
-import type { DriverSubject, SuiteTest } from "./mod.ts";
+import type { Capabilities, SuiteTest } from "./_types.ts";
 
 const count: WorkFunction<{ n: number; to: number }, number> = (
   s,
@@ -17,7 +17,7 @@ const count: WorkFunction<{ n: number; to: number }, number> = (
 ) => (s.n >= s.to ? ctx.done(s.n) : { n: s.n + 1, to: s.to });
 
 /** Registers the tests that run engines over the driver. */
-export function engineTests(it: SuiteTest, caps: NonNullable<DriverSubject["capabilities"]>): void {
+export function engineTests(it: SuiteTest, caps: Capabilities): void {
   // ---- through the engine ----
 
   it("an engine runs a task to done and the result survives a restart", async (store) => {
