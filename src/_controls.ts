@@ -12,7 +12,10 @@ import { EngineClosedError, TaskNotFoundError, TaskStateError } from "./errors.t
 /** A control method of a task (`resume()` is `start()`). */
 export type Control = "start" | "pause" | "cancel" | "retry" | "remove";
 
-/** `act`: the control acts; `no-op`: it resolves and changes nothing; any other text: refused, with that advice. */
+/**
+ * `act`: the control acts; `no-op`: it resolves and changes nothing; any
+ * other text: it is refused, with that advice.
+ */
 export type Rule = "act" | "no-op" | string;
 
 const FINISHED = "a finished task does not run again; create a new task";

@@ -181,7 +181,10 @@ export class LiveRecord {
     this.#setStatus(from, this.status);
   }
 
-  /** Waits for a slot: a task left `running` by a dead engine shows `pending` (the store keeps `running`). */
+  /**
+   * Waits for a slot: a task left `running` by a dead engine shows `pending`
+   * (the store keeps `running`).
+   */
   queued(): void {
     if (this.status !== "running") return;
     this.status = "pending";

@@ -6,9 +6,9 @@
  * what it is doing or what the user holds: a run or a place in line (the
  * scheduler), standing by for another engine's task (the ownership), a
  * `result()` call waiting (the engine's awaited set), or the user's own
- * references (listeners on a task do not keep it: they live as long as it). So memory stays bounded by
- * the tasks this engine runs or waits for, plus what the user holds, however
- * many tasks it hears of from other engines.
+ * references (listeners on a task do not keep it: they live as long as it).
+ * So memory stays bounded by the tasks this engine runs or waits for, plus
+ * what the user holds, however many tasks it hears of from other engines.
  *
  * @module
  */

@@ -249,7 +249,8 @@ function same(task: TaskImpl, work: string): TaskImpl {
  * const engine = await createEngine({
  *   driver: memoryDriver(),
  *   work: {
- *     count: (state: { n: number }, ctx) => (state.n >= 3 ? ctx.done(state.n) : { n: state.n + 1 }),
+ *     count: (state: { n: number }, ctx) =>
+ *       state.n >= 3 ? ctx.done(state.n) : { n: state.n + 1 },
  *   },
  * });
  * const task = await engine.create("count", { n: 0 });

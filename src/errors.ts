@@ -100,7 +100,8 @@ export class UnknownWorkError extends StaterError {
       : "";
     super(
       "UNKNOWN_WORK",
-      `No work function named ${names} in this engine's work map${tasks}: add it to createEngine({ work })`,
+      `No work function named ${names} in this engine's work map${tasks}: ` +
+        `add it to createEngine({ work })`,
     );
     this.work = work;
     this.taskIds = taskIds;

@@ -13,7 +13,8 @@
  * const engine = await createEngine({
  *   driver: memoryDriver(),
  *   work: {
- *     count: (state: { n: number }, ctx) => (state.n >= 1000 ? ctx.done(state.n) : { n: state.n + 1 }),
+ *     count: (state: { n: number }, ctx) =>
+ *       state.n >= 1000 ? ctx.done(state.n) : { n: state.n + 1 },
  *   },
  * });
  * const task = await engine.create("count", { n: 0 }, { id: "count-1" });

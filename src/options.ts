@@ -47,7 +47,10 @@ export interface EngineOptions<W extends WorkMap = WorkMap> {
   autoResume?: boolean;
   /** Most tasks stepping at once in this engine; the rest wait as `pending`. @default Infinity */
   concurrency?: number;
-  /** Retries of a step that throws, with exponential backoff and jitter. @default { maxAttempts: 3, initialDelayMs: 100, maxDelayMs: 30000, factor: 2 } */
+  /**
+   * Retries of a step that throws, with exponential backoff and jitter.
+   * @default { maxAttempts: 3, initialDelayMs: 100, maxDelayMs: 30000, factor: 2 }
+   */
   retry?: RetryOptions;
   /** When to commit. @default every step */
   checkpoint?: CheckpointOptions;

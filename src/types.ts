@@ -21,7 +21,7 @@ export interface StepContext<R = unknown> {
   readonly step: number;
   /** 1 on the first try of this step, 2 on its first retry, … */
   readonly attempt: number;
-  /** Aborted on `pause({ immediate: true })`, `cancel()`, `close()` past its timeout, and lost ownership. */
+  /** Aborted by `pause({ immediate: true })`, `cancel()`, a late `close()`, a lost owner. */
   readonly signal: AbortSignal;
   /** Finishes the task with this result; return what it returns. */
   done<T extends R = R>(result?: T): Done<T>;
@@ -43,7 +43,8 @@ export type WorkFunction<S = any, R = any> = (
 ) => S | Done<R> | Promise<S | Done<R>>;
 
 /** The `work` option: work functions by name. */
-// `any`, not `unknown`: work functions over their own state types must fit (parameters are contravariant).
+// `any`, not `unknown`: work functions over their own state types must fit
+// (parameters are contravariant).
 // deno-lint-ignore no-explicit-any
 export type WorkMap = Record<string, WorkFunction<any, any>>;
 
@@ -213,6 +214,9 @@ export interface PauseOptions {
 
 /** Options of `engine.close`. */
 export interface CloseOptions {
-  /** How long steps in flight may take to finish before they are aborted, in ms. @default the engine's `closeTimeoutMs` */
+  /**
+   * How long steps in flight may take to finish before they are aborted, in ms.
+   * @default the engine's `closeTimeoutMs`
+   */
   timeoutMs?: number;
 }

@@ -78,7 +78,8 @@ export function engineTests(it: SuiteTest, caps: Capabilities): void {
     await second.close();
   });
 
-  it("a step returning an unstorable state fails its task and keeps the last committed state", async (store) => {
+  const unstorable = "a step returning an unstorable state fails its task, keeping its last commit";
+  it(unstorable, async (store) => {
     const bad: WorkFunction<{ n: number }> = (
       s,
     ) => (s.n === 2 ? { n: 3, f: () => 0 } as never : { n: s.n + 1 });
@@ -121,7 +122,9 @@ export function engineTests(it: SuiteTest, caps: Capabilities): void {
   });
 
   if (caps.concurrentEngines) {
-    it("two engines on one store never step a task at the same time, and one takes over when the other closes", async (store) => {
+    const twoEngines = "two engines on one store never step a task at once, and one takes over " +
+      "when the other closes";
+    it(twoEngines, async (store) => {
       let active = 0;
       let overlap = false;
       const steps: number[] = [];

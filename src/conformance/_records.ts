@@ -206,7 +206,8 @@ export function recordTests(it: SuiteTest, caps: Capabilities): void {
     await d.close?.();
   });
 
-  it("a record is a copy: mutating it after commit or after get changes nothing stored", async (store) => {
+  const copies = "a record is a copy: mutating it after commit or get changes nothing stored";
+  it(copies, async (store) => {
     const d = await opened(store);
     const state = { list: [1, 2], inner: { x: 1 } };
     const r = record("a", { state });
