@@ -265,6 +265,10 @@ class EngineImpl implements Engine, EngineCore {
     const every = this.driver.renewEveryMs;
     if (every && this.#leases.size > 0 && this.#renewTimer === undefined) {
       this.#scheduleRenew(every);
+    } else if (this.#leases.size === 0 && this.#renewTimer !== undefined) {
+      // Nothing left to renew: an idle engine holds no timer.
+      this.clock.clearTimeout(this.#renewTimer);
+      this.#renewTimer = undefined;
     }
   }
 
