@@ -75,7 +75,7 @@ export interface Task<S = unknown, R = unknown> {
   toJSON(): TaskInfo<S, R>;
 }
 
-/** What a task needs from its engine. */
+/** @internal What a task needs from its engine. */
 export interface EngineCore {
   readonly driver: Driver;
   readonly owner: string;
