@@ -96,8 +96,9 @@ async function inTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
   }
 }
 
+/** The holder's steps: ten times slower than the child's, so the task is far from done when it closes. */
 const slow: WorkFunction<{ n: number; to: number }, number> = async (state, ctx) => {
-  await new Promise((resolve) => setTimeout(resolve, 20));
+  await new Promise((resolve) => setTimeout(resolve, 200));
   return state.n >= state.to ? ctx.done(state.n) : { n: state.n + 1, to: state.to };
 };
 
@@ -141,13 +142,14 @@ for (const runtime of ["node", "deno"] as const) {
             owner: "holder",
           });
           const task = await holder.create("slow", { n: 0, to: 120 }, { id: "t" });
-          while (task.step < 5) await new Promise((resolve) => setTimeout(resolve, 10));
+          while (task.step < 2) await new Promise((resolve) => setTimeout(resolve, 10));
           const child = start(runtime, ["standby", "deno-kv", dir]);
           await child.printed("open");
           // Standing by: nothing of its own to do, but a task it could take over.
           await new Promise((resolve) => setTimeout(resolve, 2000));
           expect(child.process.exitCode, "still alive while the lease is held").toBeNull();
           await holder.close();
+          expect(task.step, "left for the child to finish").toBeLessThan(100);
           await child.printed("done 120");
           await endsWithin(child, ENDS_WITHIN_MS);
           const check = await createEngine({
