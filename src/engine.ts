@@ -276,10 +276,7 @@ class EngineImpl implements Engine, EngineCore {
     this.#renewTimer = this.clock.setTimeout(() => {
       this.#renewTimer = undefined;
       for (const [task, lease] of this.#leases) {
-        lease.renew?.().catch((error: unknown) => {
-          this.report(error, task);
-          task.requestStop("lost");
-        });
+        lease.renew?.().catch((error: unknown) => task.leaseFailed(error));
       }
       if (this.#leases.size > 0 && !this.closing) this.#scheduleRenew(every);
     }, every);
@@ -564,12 +561,14 @@ class EngineImpl implements Engine, EngineCore {
     const running = [...this.#running];
     for (const task of running) task.requestStop("close");
     const all = Promise.all(running.map((task) => task.launchDone));
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timedOut = await Promise.race([
+    let timer: unknown;
+    const timedOut = running.length > 0 && await Promise.race([
       all.then(() => false),
-      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), timeoutMs))),
+      new Promise<boolean>((
+        resolve,
+      ) => (timer = this.clock.setTimeout(() => resolve(true), timeoutMs))),
     ]);
-    clearTimeout(timer);
+    if (timer !== undefined) this.clock.clearTimeout(timer);
     if (timedOut) {
       for (const task of running) task.abortForClose();
       await all;

@@ -161,6 +161,8 @@ export class TaskImpl implements Task {
   #lastCommitAt: number;
   #waiter: Waiter | undefined;
   #removed = false;
+  /** Set once this run reported the loss of its ownership. */
+  #lossReported = false;
   /** Set when this engine committed the task as canceled; `cancel()` then runs the cleanup hook. */
   #canceledHere = false;
   #closedError: Error | undefined;
@@ -279,7 +281,10 @@ export class TaskImpl implements Task {
       if (this.phase === "running") {
         this.requestStop(immediate ? "pause-immediate" : "pause");
         await this.#runDone;
-        if (this.#status !== "pending" && this.#status !== "running") return;
+        // Paused and committed, or finished meanwhile.
+        if (this.#rec.status !== "pending" && this.#rec.status !== "running") return;
+        // Otherwise the store refused the pause commit: the task stopped,
+        // paused in memory only; commit it now, or reject with the store's error.
       }
       this.#e.unschedule(this);
       this.#ownerWait?.abort();
@@ -437,14 +442,45 @@ export class TaskImpl implements Task {
    * the task: abort the step in flight and take their version.
    */
   preempt(record: TaskRecord): void {
+    if (!this.#owns()) {
+      // Still acquiring it: only a holder can lose ownership. Take their
+      // version; if the acquisition fails, the run goes back to standing by.
+      this.adopt(record, true);
+      return;
+    }
     const theirs = record.status === "pending" || record.status === "running";
     this.requestStop("lost");
     this.adopt(record, true);
-    if (theirs) {
-      this.#e.report(
-        new OwnershipLostError(this.id, "another engine committed a newer revision"),
-        this,
-      );
+    if (theirs) this.#lostOwnership("another engine committed a newer revision");
+  }
+
+  /** Whether this engine holds the task: its lease, or the store itself (no `acquire`). */
+  #owns(): boolean {
+    return this.#lease !== undefined || !this.#e.driver.acquire;
+  }
+
+  /** Reports the loss of ownership once per run, and stops the run. */
+  #lostOwnership(reason: string | Error): void {
+    this.requestStop("lost");
+    if (this.#lossReported) return;
+    this.#lossReported = true;
+    this.#e.report(
+      reason instanceof OwnershipLostError ? reason : new OwnershipLostError(
+        this.id,
+        String(
+          reason instanceof Error ? reason.message : reason,
+        ),
+      ),
+      this,
+    );
+  }
+
+  /** @internal A renewal of the lease failed: ownership is lost, reported once. */
+  leaseFailed(error: unknown): void {
+    if (error instanceof OwnershipLostError) this.#lostOwnership(error);
+    else {
+      this.#e.report(error, this);
+      this.#lostOwnership("its lease could not be renewed");
     }
   }
 
@@ -700,21 +736,36 @@ export class TaskImpl implements Task {
       return false;
     }
     // Another engine changed the record: take its version and stop.
-    const fresh = await e.driver.get(this.id).catch((error) => {
-      e.report(error, this);
-      return undefined;
-    });
+    let fresh: TaskRecord | undefined;
+    try {
+      fresh = await this.#read();
+    } catch (error) {
+      // Not knowing is a store failure, never a removal.
+      this.#storeFailed(error);
+      return false;
+    }
     if (!fresh) {
       this.markRemoved();
       return false;
     }
     const theirs = fresh.status === "pending" || fresh.status === "running";
     this.adopt(fresh, true);
-    if (theirs) {
-      e.report(new OwnershipLostError(this.id, "another engine committed a newer revision"), this);
-    }
+    if (theirs) this.#lostOwnership("another engine committed a newer revision");
     this.#stop = "lost";
     return false;
+  }
+
+  /** The stored record, read again; a failed read is tried again with the engine's backoff. */
+  async #read(): Promise<TaskRecord | undefined> {
+    const e = this.#e;
+    for (let attempt = 1;; attempt++) {
+      try {
+        return await e.driver.get(this.id);
+      } catch (error) {
+        if (attempt >= e.maxAttempts || e.closing) throw error;
+        await this.#sleep(e.retryDelay(attempt));
+      }
+    }
   }
 
   /** The store refused a commit: the task stops with its last committed state, as paused. */
@@ -744,8 +795,8 @@ export class TaskImpl implements Task {
     this.#e.leases(this, lease);
     lease.lost?.addEventListener("abort", () => {
       if (this.#lease !== lease) return;
-      this.#e.report(new OwnershipLostError(this.id, "its lease expired"), this);
-      this.requestStop("lost");
+      const reason = lease.lost?.reason;
+      this.#lostOwnership(reason instanceof OwnershipLostError ? reason : "its lease expired");
     }, { once: true });
   }
 
@@ -764,24 +815,32 @@ export class TaskImpl implements Task {
   async #run(): Promise<void> {
     const e = this.#e;
     this.#stop = undefined;
+    this.#lossReported = false;
     this.#attempt = 1;
     const ac = new AbortController();
     this.#ac = ac;
     try {
       if (e.driver.acquire) {
-        if (!this.#lease) {
-          const lease = await e.driver.acquire(this.id, {
-            owner: e.owner,
-            wait: false,
-            signal: ac.signal,
-          });
-          if (!lease) {
-            if (!this.#stop && !e.closing) this.waitForOwner();
-            return;
+        let fresh: TaskRecord | undefined;
+        try {
+          if (!this.#lease) {
+            const lease = await e.driver.acquire(this.id, {
+              owner: e.owner,
+              wait: false,
+              signal: ac.signal,
+            });
+            if (!lease) {
+              if (!this.#stop && !e.closing) this.waitForOwner();
+              return;
+            }
+            this.#holdLease(lease);
           }
-          this.#holdLease(lease);
+          fresh = await this.#read();
+        } catch (error) {
+          // The store could not tell: stop as paused, with an error event.
+          if (!ac.signal.aborted) this.#storeFailed(error);
+          return;
         }
-        const fresh = await e.driver.get(this.id);
         if (!fresh) {
           this.markRemoved();
           return;
