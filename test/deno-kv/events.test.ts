@@ -18,7 +18,7 @@ const message = (owner: string, n: number): DriverEvent => ({
 });
 
 it(
-  "a reader of events forgets the engines whose entries are gone from the store, however many restarted",
+  "defect 17: a reader of events forgets the engines whose entries are gone from the store, however many restarted",
   async () => {
     const kv = (await openKv(store.path)) as unknown as KvLike;
     try {

@@ -76,7 +76,7 @@ describe("deno-kv across Deno and Node", () => {
     await lease!.release();
   });
 
-  it("an engine restarted with the same owner takes over at once the lease its dead predecessor held", async () => {
+  it("defect 14: an engine restarted with the same owner takes over at once the lease its dead predecessor held", async () => {
     expect(await deno(["hold", store.path, "t", "30000"])).toEqual({ held: true });
     const d = await store.open("deno");
     const never = new AbortController().signal;
@@ -89,7 +89,7 @@ describe("deno-kv across Deno and Node", () => {
     await lease!.release();
   });
 
-  it("a Deno process not allowed to name itself holds leases all the same, which then run out as before", async () => {
+  it("defect 14: a Deno process not allowed to name itself holds leases all the same, which then run out as before, and the waiting engine says why once", async () => {
     // No --allow-sys and no --allow-run: nothing is asked (no prompt, no error), the lease names no process.
     expect(
       await deno(["hold", store.path, "t"], ["--unstable-kv", "--allow-read", "--allow-write"]),

@@ -199,7 +199,7 @@ describe("deno-kv leases", () => {
     await b.close();
   });
 
-  it("a lease of a process on another host, or of an earlier version, is taken over only once it expires, and the unnamed holder is reported once", async () => {
+  it("defect 14: a lease of a process on another host, or of an earlier version, is taken over only once it expires, and the unnamed holder is reported once", async () => {
     const kv = await openKv(store.path);
     const bytes = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
     try {

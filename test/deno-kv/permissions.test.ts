@@ -41,7 +41,7 @@ async function takeover(flags: string[]): Promise<Takeover> {
   return json as unknown as Takeover;
 }
 
-describe("deno-kv on Deno with fewer permissions", () => {
+describe("defect 14: deno-kv on Deno with fewer permissions", () => {
   it(
     "without --allow-sys and --allow-run, it says once that a dead engine's task waits for its lease to expire, and which flags avoid it, and asks for nothing",
     async () => {

@@ -117,7 +117,7 @@ describe("deno-kv records", () => {
     await d.close?.();
   });
 
-  it("a record too large for one atomic operation is refused with StateNotStorableError that gives its size, the limit and what to do, and the rest of the batch goes on", async () => {
+  it("defect 17: a record too large for one atomic operation is refused with StateNotStorableError that gives its size, the limit and what to do, and the rest of the batch goes on", async () => {
     const d = await opened();
     const results = await d.commit([
       { type: "put", record: record("huge", { state: bigState(1_200_000) }), expectRev: 0 },

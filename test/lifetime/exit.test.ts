@@ -103,7 +103,7 @@ const slow: WorkFunction<{ n: number; to: number }, number> = async (state, ctx)
 };
 
 for (const runtime of ["node", "deno"] as const) {
-  describe(`a process on ${runtime === "node" ? "Node" : "Deno"}`, () => {
+  describe(`defect 8: a process on ${runtime === "node" ? "Node" : "Deno"}`, () => {
     for (const driver of ["memory", "fs", "deno-kv"]) {
       it(
         `ends by itself when its ${driver} engine has nothing to do and is never closed`,

@@ -59,7 +59,7 @@ async function entryPoints(): Promise<string[]> {
   return Object.keys(pkg.exports).map((key) => (key === "." ? "stater" : `stater/${key.slice(2)}`));
 }
 
-describe("a project that installs the packed tarball", () => {
+describe("defect 10: a project that installs the packed tarball", () => {
   let consumer: string;
 
   beforeAll(async () => {
@@ -133,7 +133,7 @@ describe("a project that installs the packed tarball", () => {
   }
 });
 
-describe("the npm tarball", () => {
+describe("defect 15: the npm tarball", () => {
   it("holds the build, the sources its maps point to, the READMEs and the license, and nothing else", () => {
     expect(packed).toEqual(expect.arrayContaining([
       "LICENSE",
@@ -195,7 +195,7 @@ describe("the npm tarball", () => {
   });
 });
 
-describe("deno publish", () => {
+describe("defect 15: deno publish", () => {
   it(
     "passes its dry run and would send JSR the sources, the READMEs, the license and deno.json only",
     async () => {
