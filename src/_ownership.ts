@@ -82,6 +82,11 @@ export class Ownership {
     const held = this.#held.get(id);
     if (!held) return;
     this.#held.delete(id);
+    if (this.#held.size === 0 && this.#renewTimer !== undefined) {
+      // Nothing left to renew: an idle engine holds no timer.
+      this.clock.clearTimeout(this.#renewTimer);
+      this.#renewTimer = undefined;
+    }
     await this.#let(held.lease, held.events);
   }
 

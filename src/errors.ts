@@ -112,12 +112,19 @@ export class UnknownWorkError extends StaterError {
 export class StateNotStorableError extends StaterError {
   /** Where the value sits, such as `state.files[3].handle`. */
   readonly path: string;
-  /** Creates the error for the value at `path`, with `reason` saying what it is. */
-  constructor(path: string, reason: string, options?: StaterErrorOptions) {
+  /**
+   * Creates the error for the value at `path`, with `reason` saying what it
+   * is. The message ends with what a state may hold, or with `advice` when
+   * the value is refused for something else than its kind (such as its size).
+   */
+  constructor(path: string, reason: string, options?: StaterErrorOptions & { advice?: string }) {
     super(
       "STATE_NOT_STORABLE",
-      `${path} cannot be stored: ${reason}. A state may hold JSON values, undefined, Date, Map, Set, ` +
-        `bigint, Uint8Array and ArrayBuffer; turn other values into one of these`,
+      `${path} cannot be stored: ${reason}. ${
+        options?.advice ??
+          "A state may hold JSON values, undefined, Date, Map, Set, bigint, Uint8Array and " +
+            "ArrayBuffer; turn other values into one of these"
+      }`,
       options,
     );
     this.path = path;
