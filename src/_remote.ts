@@ -2,8 +2,9 @@
  * What an engine does with what other engines on the store publish: their
  * commits update the tasks in memory (and stop a run here that another
  * engine overtook), a running task gets an engine standing by to take it
- * over should its engine die, and their progress, messages and removals
- * reach this engine's listeners.
+ * over should its engine die, their progress, messages and removals reach
+ * this engine's listeners, and their presence tells the balance how many
+ * tasks they run.
  *
  * @module
  */
@@ -39,6 +40,10 @@ export function hearOthers(core: Core, registry: Registry): (event: DriverEvent)
         // starts it, or it was created with start: false.
         task.standBy();
       }
+      return;
+    }
+    if (event.type === "presence") {
+      core.balance.heard(event);
       return;
     }
     const known = registry.lookup(event.id);

@@ -175,11 +175,35 @@ export type DriverEvent =
   | { type: "commit"; owner: string; record: TaskRecord }
   | { type: "progress"; owner: string; id: string; work: string; progress: Progress }
   | { type: "message"; owner: string; id: string; work: string; message: unknown }
-  | { type: "removed"; owner: string; id: string; work: string };
+  | { type: "removed"; owner: string; id: string; work: string }
+  | PresenceEvent;
 
-/** The id of the task an event is about. */
+/**
+ * An engine says how many tasks it runs, about once a second while it runs
+ * or stands by for tasks, so that engines on one store share the running
+ * tasks fairly. A driver passes it on like the other events; the latest one
+ * of each owner is all that matters (a driver may drop older ones).
+ */
+export interface PresenceEvent {
+  /** The kind of event. */
+  type: "presence";
+  /** The engine's owner id. */
+  owner: string;
+  /** Tasks it runs now. */
+  running: number;
+  /** Whether it takes over tasks other engines let go of. */
+  takes: boolean;
+  /** Its share of the running tasks, relative to the other engines' (`share` option). */
+  share: number;
+  /** Most tasks it runs at once (`concurrency`); `null` for no limit. */
+  slots: number | null;
+  /** Set once, when the engine closes. */
+  leaving?: boolean;
+}
+
+/** The id of the task an event is about (`""` for a presence). */
 export function eventId(event: DriverEvent): string {
-  return event.type === "commit" ? event.record.id : event.id;
+  return event.type === "commit" ? event.record.id : event.type === "presence" ? "" : event.id;
 }
 
 /**
