@@ -22,7 +22,6 @@ import {
   type WriteResult,
 } from "../../src/driver.ts";
 import { mapFsError } from "./_errors.ts";
-import { linesFrame } from "./_file.ts";
 import { isFinished } from "./_index.ts";
 import { takeLock } from "./_lock.ts";
 import { deleteLine, type Entry, putLine, readRecord } from "./_record.ts";
@@ -104,12 +103,12 @@ export function createFsDriver(options: FsDriverOptions, faults: FsFaults = {}):
       }
     }
     if (lines.length === 0) return results;
-    const bytes = linesFrame(lines);
+    const text = lines.join("\n");
     const sync = writes.length === 1 && s.lastBatch === 1;
     s.lastBatch = writes.length;
     try {
       faults.beforeAppend?.(s.journal.path);
-      await s.journal.append(bytes, sync);
+      await s.journal.append(text, sync);
     } catch (error) {
       const mapped = mapFsError(error, `append a commit to ${s.journal.path}`);
       if (s.journal.damaged) s.broken = mapped;

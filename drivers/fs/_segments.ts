@@ -66,12 +66,16 @@ export class Segments {
     this.numbers = this.numbers.filter((x) => x > covers);
   }
 
-  /** Reads every segment into `index.finished`, oldest first; returns the torn tails it met. */
-  async load(index: StoreIndex): Promise<string[]> {
+  /** Reads every segment into `index.finished`, oldest first. */
+  async load(index: StoreIndex): Promise<void> {
     const finished = new Map<string, Entry>();
     const files = [];
     for (const n of this.numbers) {
-      files.push({ n, path: this.path(n), read: await readStoreFile(this.path(n), "finished") });
+      files.push({
+        n,
+        path: this.path(n),
+        read: await readStoreFile(this.path(n), "finished", true),
+      });
     }
     // A merge left its inputs behind when it was cut short: the merged segment covers them.
     const covered = Math.max(
@@ -79,10 +83,8 @@ export class Segments {
       ...files.map((f) => (typeof f.read?.header.covers === "number" ? f.read.header.covers : 0)),
     );
     if (covered > 0) await this.#drop(covered);
-    const torn: string[] = [];
     for (const { n, path, read } of files) {
       if (n <= covered || !read) continue;
-      if (read.torn) torn.push(`${path}: ${read.torn}`);
       for (const { offset, text } of read.texts) {
         for (const line of text.split("\n")) {
           StoreIndex.applyFinished(finished, parseLine(line, path, offset));
@@ -90,7 +92,6 @@ export class Segments {
       }
     }
     index.finished = finished;
-    return torn;
   }
 
   /** Merges all segments into one, from the loaded `index.finished`. */

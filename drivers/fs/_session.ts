@@ -11,15 +11,9 @@ import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { type DriverContext, type StaterError, StoreCorruptError } from "../../src/driver.ts";
 import { mapFsError } from "./_errors.ts";
-import {
-  AppendFile,
-  headerFrame,
-  linesFrame,
-  readStoreFile,
-  removeFile,
-  replaceFile,
-} from "./_file.ts";
+import { headerFrame, linesFrame, readStoreFile, removeFile, replaceFile } from "./_file.ts";
 import { StoreIndex } from "./_index.ts";
+import { AppendFile } from "./_journal.ts";
 import type { HeldLock } from "./_lock.ts";
 import { parseLine } from "./_record.ts";
 import { MERGE_ALWAYS, MERGE_LOADED, Segments } from "./_segments.ts";
@@ -83,29 +77,32 @@ export async function openSession(
     }
     size = read.end;
   }
-  const journal = await AppendFile.open(path, size);
-  return {
+  const session: Session = {
     dir,
     lock,
     index,
-    journal,
+    journal: await AppendFile.open(path, size),
     segments,
     report: context.report,
     lastBatch: 0,
     dirty: false,
   };
+  // A journal of format 1 is rewritten in this driver's format before anything is appended to it.
+  if (read && read.header.v === 1) {
+    try {
+      await compact(session);
+    } catch (error) {
+      await session.journal.close().catch(() => {});
+      throw error;
+    }
+  }
+  return session;
 }
 
 /** Loads the finished segments' index, once. */
 export function loadFinished(s: Session): Promise<void> {
   if (s.index.finished) return Promise.resolve();
-  s.loading ??= s.segments.load(s.index).then((torn) => {
-    for (const t of torn) {
-      s.report(
-        new StoreCorruptError(`The fs driver dropped a damaged tail of a finished segment (${t})`),
-      );
-    }
-  }, (error) => {
+  s.loading ??= s.segments.load(s.index).catch((error) => {
     s.loading = undefined;
     s.index.finished = undefined;
     throw mapFsError(error, `read the finished tasks in ${s.dir}`);
