@@ -25,21 +25,12 @@ import { mapFsError } from "./_errors.ts";
 import { isFinished } from "./_index.ts";
 import { takeLock } from "./_lock.ts";
 import { deleteLine, type Entry, putLine, readRecord } from "./_record.ts";
-import {
-  compact,
-  COMPACT_MIN,
-  flushLater,
-  loadFinished,
-  openSession,
-  type Session,
-} from "./_session.ts";
+import { compact, compactionDue, recover } from "./_compact.ts";
+import type { FsFaults } from "./_faults.ts";
+import { flushLater, loadFinished, openSession, type Session } from "./_session.ts";
 import type { FsDriverOptions } from "./_options.ts";
 
-/** Failures to inject in tests: called before each journal write; throwing fails that write. */
-export interface FsFaults {
-  /** Called before appending a commit to `file`. */
-  beforeAppend?(file: string): void;
-}
+export type { FsFaults };
 
 /** Builds the driver; `faults` is for tests. */
 export function createFsDriver(options: FsDriverOptions, faults: FsFaults = {}): Driver {
@@ -64,12 +55,13 @@ export function createFsDriver(options: FsDriverOptions, faults: FsFaults = {}):
         { code: "NOT_OPEN" },
       );
     }
-    if (session.broken) throw session.broken;
     return session;
   }
 
   async function commit(writes: readonly Write[]): Promise<WriteResult[]> {
     const s = live();
+    // After a failure of unknown outcome nothing is acknowledged until the files are known again.
+    if (s.broken) await recover(s);
     const results: WriteResult[] = [];
     const staged = new Map<string, Entry | null>();
     const lines: string[] = [];
@@ -118,15 +110,17 @@ export function createFsDriver(options: FsDriverOptions, faults: FsFaults = {}):
       try {
         await s.journal.flush(sync);
       } catch (error) {
-        // After a failed fdatasync the written bytes may or may not be on the disk: reopen to find out.
+        // After a failed fdatasync the written bytes may or may not be on the disk: recover first.
         throw (s.broken = mapFsError(error, `flush ${s.journal.path} to the disk`));
       }
     } else flushLater(s);
     for (const [id, entry] of staged) {
       s.index.applyJournal(entry ? { put: entry } : { deleted: id });
     }
-    if (s.journal.size > COMPACT_MIN && s.journal.size > 3 * s.index.activeChars) {
-      // The commit stands; a failed compaction leaves a longer journal and is tried again later.
+    if (compactionDue(s)) {
+      // The commit stands (it is in the journal, and in memory). A compaction that failed before
+      // replacing the journal leaves a longer one and is tried again later; one that failed after
+      // it marked the session broken, and the next commit recovers first.
       await compact(s).catch((error) => s.report(mapFsError(error, `compact ${s.journal.path}`)));
     }
     return results;
@@ -148,8 +142,12 @@ export function createFsDriver(options: FsDriverOptions, faults: FsFaults = {}):
     }
     const lock = await takeLock(dir, context.owner);
     try {
-      session = await openSession(dir, lock, context);
+      session = await openSession(dir, lock, context, faults);
+      // A journal of format 1 is rewritten in this driver's format before anything is appended.
+      if (session.format === 1) await compact(session);
     } catch (error) {
+      await session?.journal.close().catch(() => {});
+      session = undefined;
       await lock.release().catch(() => {});
       throw mapFsError(error, `open the store in ${dir}`);
     }
@@ -161,9 +159,10 @@ export function createFsDriver(options: FsDriverOptions, faults: FsFaults = {}):
     session = undefined;
     try {
       await s.flushing;
-      if (!s.broken && (s.index.movable > 0 || s.journal.size > 2 * s.index.activeChars + 65536)) {
+      if (s.broken) await recover(s).catch((error) => s.report(error));
+      else if (s.index.movable > 0 || s.journal.size > 2 * s.index.activeChars + 65536) {
         await compact(s).catch((error) => s.report(mapFsError(error, `compact ${s.journal.path}`)));
-      } else if (!strict && !s.broken) await s.journal.flush(false);
+      } else if (!strict) await s.journal.flush(false);
     } finally {
       await s.journal.close().catch(() => {});
       await s.lock.release();

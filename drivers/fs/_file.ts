@@ -9,6 +9,7 @@
 import { type FileHandle, open, readFile, rename, unlink } from "node:fs/promises";
 import { dirname } from "node:path";
 import { errorCode, StoreCorruptError } from "../../src/driver.ts";
+import type { ReplacePoint } from "./_faults.ts";
 import {
   BACK_BYTES,
   frame,
@@ -40,6 +41,21 @@ export function linesFrame(lines: readonly string[]): Uint8Array {
   const out = new Uint8Array(FRAME_HEADER + BACK_BYTES + payload.length);
   out.set(payload, FRAME_HEADER + BACK_BYTES);
   seal(out, 0, BACK_BYTES + payload.length);
+  return out;
+}
+
+/** A whole store file of `kind`: its header (with `extra` fields), then `lines` in one frame. */
+export function storeFileBytes(
+  kind: string,
+  lines: readonly string[],
+  extra: Record<string, unknown> = {},
+): Uint8Array {
+  const header = headerFrame(kind, extra);
+  if (lines.length === 0) return header;
+  const body = linesFrame(lines);
+  const out = new Uint8Array(header.length + body.length);
+  out.set(header);
+  out.set(body, header.length);
   return out;
 }
 
@@ -112,18 +128,42 @@ export async function readStoreFile(
   return { ...scan, header, texts };
 }
 
-/** Writes `bytes` to `path` atomically and durably: a crash leaves the old file or the new one. */
-export async function replaceFile(path: string, bytes: Uint8Array): Promise<void> {
+/** Called at each point of replacing a file (tests inject failures with it). */
+export type Fault = (point: ReplacePoint) => void;
+
+/**
+ * Writes `bytes` to a temporary file next to `path` and flushes it; returns
+ * its path. Nothing is replaced yet: a failure here leaves `path` as it was.
+ */
+export async function writeTemp(path: string, bytes: Uint8Array, fault?: Fault): Promise<string> {
   const tmp = `${path}.tmp`;
   const handle = await open(tmp, "w");
   try {
+    fault?.("before-write");
     await handle.write(bytes, 0, bytes.length, 0);
+    fault?.("after-write");
+    fault?.("before-fsync");
     await handle.datasync();
+    fault?.("after-fsync");
   } finally {
     await handle.close();
   }
+  return tmp;
+}
+
+/** Renames `tmp` (from {@linkcode writeTemp}) over `path` and makes that durable. */
+export async function installTemp(tmp: string, path: string, fault?: Fault): Promise<void> {
+  fault?.("before-rename");
   await rename(tmp, path);
+  fault?.("after-rename");
+  fault?.("before-folder-sync");
   await syncFolder(dirname(path));
+  fault?.("after-folder-sync");
+}
+
+/** Writes `bytes` to `path` atomically and durably: a crash leaves the old file or the new one. */
+export async function replaceFile(path: string, bytes: Uint8Array, fault?: Fault): Promise<void> {
+  await installTemp(await writeTemp(path, bytes, fault), path, fault);
 }
 
 /** Makes renames and new files inside `dir` durable. */

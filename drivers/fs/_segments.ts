@@ -10,7 +10,8 @@
  */
 
 import { join } from "node:path";
-import { headerFrame, linesFrame, readStoreFile, removeFile, replaceFile } from "./_file.ts";
+import { type FsFaults, replaceFault } from "./_faults.ts";
+import { readStoreFile, removeFile, replaceFile, storeFileBytes } from "./_file.ts";
 import { StoreIndex } from "./_index.ts";
 import { type Entry, parseLine } from "./_record.ts";
 
@@ -21,22 +22,12 @@ export const MERGE_LOADED = 8;
 /** Segments kept before a merge that loads their index on purpose. */
 export const MERGE_ALWAYS = 64;
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
-}
-
 /** The finished segments of one store folder. */
 export class Segments {
   /** Existing segment numbers, ascending. */
   numbers: number[] = [];
 
-  constructor(readonly dir: string) {}
+  constructor(readonly dir: string, private readonly faults: FsFaults = {}) {}
 
   /** Learns the segments from the folder's file names. */
   scan(names: readonly string[]): void {
@@ -49,13 +40,20 @@ export class Segments {
     return join(this.dir, `done-${String(n).padStart(6, "0")}.log`);
   }
 
-  /** Writes `lines` as a new segment; `covers`: the segments it replaces (a merge). */
+  /**
+   * Writes `lines` as a new segment; `covers`: the segments it replaces (a
+   * merge). A failure may leave the new file in place, unnamed in `numbers`:
+   * the next write replaces it, and until then every line it holds is still
+   * in the journal or in the segments it covers.
+   */
   async write(lines: readonly string[], covers?: number): Promise<void> {
     const n = (this.numbers.at(-1) ?? 0) + 1;
-    const header = headerFrame("finished", covers === undefined ? {} : { covers });
+    const path = this.path(n);
+    const extra = covers === undefined ? {} : { covers };
     await replaceFile(
-      this.path(n),
-      concat(lines.length > 0 ? [header, linesFrame(lines)] : [header]),
+      path,
+      storeFileBytes("finished", lines, extra),
+      replaceFault(this.faults, path),
     );
     this.numbers.push(n);
     if (covers !== undefined) await this.#drop(covers);
