@@ -32,6 +32,19 @@ import type { FsDriverOptions } from "./_options.ts";
 
 export type { FsFaults };
 
+function blockOption(value: unknown): number {
+  if (value === undefined) return 1;
+  if (typeof value !== "number") {
+    throw new TypeError(
+      `fsDriver's maxBlockMs must be a number of milliseconds, got ${typeof value}`,
+    );
+  }
+  if (!(value >= 0)) {
+    throw new RangeError(`fsDriver's maxBlockMs must be 0 or more (0: never block), got ${value}`);
+  }
+  return value;
+}
+
 /** Builds the driver; `faults` is for tests. */
 export function createFsDriver(options: FsDriverOptions, faults: FsFaults = {}): Driver {
   if (
@@ -43,6 +56,7 @@ export function createFsDriver(options: FsDriverOptions, faults: FsFaults = {}):
     );
   }
   const strict = durabilityOption("fsDriver", options.durability) === "strict";
+  const maxBlockMs = blockOption(options.maxBlockMs);
   let session: Session | undefined;
   /** Runs each operation after every earlier one settled. */
   const exclusive = serial();
@@ -96,8 +110,12 @@ export function createFsDriver(options: FsDriverOptions, faults: FsFaults = {}):
     }
     if (lines.length === 0) return results;
     const text = lines.join("\n");
-    const sync = writes.length === 1 && s.lastBatch === 1;
+    const lone = writes.length === 1 && s.lastBatch === 1;
     s.lastBatch = writes.length;
+    const sync = lone && s.loop.mayBlock;
+    const turn = sync ? s.loop.due() : undefined;
+    if (turn) await turn;
+    const started = lone ? s.loop.now() : 0;
     try {
       faults.beforeAppend?.(s.journal.path);
       await s.journal.append(text, sync);
@@ -114,6 +132,7 @@ export function createFsDriver(options: FsDriverOptions, faults: FsFaults = {}):
         throw (s.broken = mapFsError(error, `flush ${s.journal.path} to the disk`));
       }
     } else flushLater(s);
+    if (lone) s.loop.took(s.loop.now() - started);
     for (const [id, entry] of staged) {
       s.index.applyJournal(entry ? { put: entry } : { deleted: id });
     }
@@ -142,7 +161,7 @@ export function createFsDriver(options: FsDriverOptions, faults: FsFaults = {}):
     }
     const lock = await takeLock(dir, context.owner);
     try {
-      session = await openSession(dir, lock, context, faults);
+      session = await openSession(dir, lock, context, faults, maxBlockMs);
       // A journal of format 1 is rewritten in this driver's format before anything is appended.
       if (session.format === 1) await compact(session);
     } catch (error) {

@@ -23,7 +23,7 @@ export type ReplacePoint =
   | "before-reopen"
   | "after-reopen";
 
-/** Failures to inject in tests: each hook that throws fails the operation there. */
+/** Failures to inject in tests (each hook that throws fails the operation there), and a clock. */
 export interface FsFaults {
   /** Called before appending a commit to `file`. */
   beforeAppend?(file: string): void;
@@ -31,6 +31,8 @@ export interface FsFaults {
   atReplace?(point: ReplacePoint, file: string): void;
   /** Compact once the journal passes this many bytes (instead of 2 MiB), so tests compact often. */
   compactMinBytes?: number;
+  /** The clock (ms) that times how long blocking commits hold the event loop, so tests are exact. */
+  now?(): number;
 }
 
 /** The hook of `faults` for replacing `file`, as `replaceFile` takes it. */

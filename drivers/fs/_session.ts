@@ -16,6 +16,7 @@ import { headerFrame, readStoreFile, removeFile, replaceFile } from "./_file.ts"
 import { StoreIndex } from "./_index.ts";
 import { AppendFile } from "./_journal.ts";
 import type { HeldLock } from "./_lock.ts";
+import { LoopWatch } from "./_loop.ts";
 import { parseLine } from "./_record.ts";
 import { Segments } from "./_segments.ts";
 
@@ -41,6 +42,8 @@ export interface Session {
   faults: FsFaults;
   /** The size of the previous batch: small batches use blocking calls, which are faster alone. */
   lastBatch: number;
+  /** How long blocking commits have held the event loop, so that they hold it for `maxBlockMs` at most. */
+  loop: LoopWatch;
   /** The load of the finished segments, once started. */
   loading?: Promise<void>;
   /** The background flush (relaxed durability), while it runs. */
@@ -55,6 +58,7 @@ export async function openSession(
   lock: HeldLock,
   context: DriverContext,
   faults: FsFaults,
+  maxBlockMs: number,
 ): Promise<Session> {
   const names = await readdir(dir);
   for (const name of names) if (name.endsWith(".tmp")) await removeFile(join(dir, name));
@@ -93,6 +97,7 @@ export async function openSession(
     format: typeof read?.header.v === "number" ? read.header.v : 2,
     faults,
     lastBatch: 0,
+    loop: new LoopWatch(maxBlockMs, faults.now),
     dirty: false,
   };
 }
