@@ -52,7 +52,8 @@ export type { KvAtomic, KvEntryMaybe, KvKey, KvKeyPart, KvLike, KvReadKeyPart } 
  * runtime global is looked up until an engine opens it.
  *
  * @throws {TypeError} when both `path` and `kv` are given, or an option has the wrong type.
- * @throws {RangeError} when a duration is not positive, or `renewEveryMs` is not less than `leaseMs`.
+ * @throws {RangeError} when a duration is not positive, or `renewEveryMs` is not less than
+ * `leaseMs`.
  */
 export function denoKvDriver(options: DenoKvDriverOptions = {}): Driver {
   return createDenoKvDriver(options);
