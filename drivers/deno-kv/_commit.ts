@@ -27,7 +27,7 @@ import { ATOMIC_LIMITS, type IdKey, idKeyOf, keyBytes, type Keys } from "./_keys
 import type { KvKey, KvLike } from "./_kv.ts";
 import { getAll, storeFailed, whereOf } from "./_read.ts";
 import { type Encoded, encodeRecord, type Head, parseHead } from "./_record.ts";
-import type { EventWrite, Outbox } from "./_events.ts";
+import type { EventWrite, Outbox } from "./_outbox.ts";
 
 const ROUNDS = 25;
 
@@ -171,7 +171,7 @@ async function apply(
   events?: EventWrite,
 ): Promise<boolean> {
   const op = kv.atomic();
-  // The events published since the last commit ride along (see _events.ts).
+  // The events published since the last commit ride along (see _outbox.ts).
   for (const set of events?.sets ?? []) {
     op.set(set.key, set.value, set.expireIn === undefined ? undefined : { expireIn: set.expireIn });
   }

@@ -21,7 +21,8 @@ import { Leases } from "./_lease.ts";
 import { patient } from "./_retry.ts";
 import { listRecords, readRecord, storeFailed } from "./_read.ts";
 import { ChangeFeed } from "./_watch.ts";
-import { EventReader, Outbox } from "./_events.ts";
+import { EventReader } from "./_event_reader.ts";
+import { Outbox } from "./_outbox.ts";
 import type { DenoKvDriverOptions } from "./_options.ts";
 
 interface Session {

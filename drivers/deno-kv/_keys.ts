@@ -8,7 +8,7 @@
  * | `[...prefix, "by-status", status, idKey]` | the record's head: the status index |
  * | `[...prefix, "lease", idKey]` | who steps the task, until when (`_lease.ts`) |
  * | `[...prefix, "clock"]` | rewritten by every commit, so other engines notice changes |
- * | `[...prefix, "events", owner, seq]` | progress, messages and removals an engine published (`_events.ts`) |
+ * | `[...prefix, "events", owner, seq]` | what an engine published (`_outbox.ts`) |
  * | `[...prefix, "events-clock"]` | rewritten with every write of events |
  *
  * `idKey` is the task id itself, or, for an id longer than

@@ -8,7 +8,7 @@
  * left those statuses becomes a `commit` event (it finished) or a `removed`
  * one (it is gone). Events may be coalesced: a listener learns the latest
  * record, not every revision. Progress, messages and removals that
- * engines publish come through {@linkcode EventReader} (`_events.ts`),
+ * engines publish come through {@linkcode EventReader} (`_event_reader.ts`),
  * read in the same poll after the commits and heard before them.
  *
  * The poll's timer does not keep the process alive (`../_timer.ts`): an
@@ -22,7 +22,7 @@ import type { IdKey, Keys } from "./_keys.ts";
 import type { KvLike } from "./_kv.ts";
 import { readLoaded, whereOf } from "./_read.ts";
 import { parseHead } from "./_record.ts";
-import type { EventReader } from "./_events.ts";
+import type { EventReader } from "./_event_reader.ts";
 import { backgroundTimeout } from "../_timer.ts";
 
 const ACTIVE: TaskStatus[] = ["pending", "running", "paused"];
