@@ -53,6 +53,10 @@ beforeAll(async () => {
   packed = result!.files.map((file) => file.path).sort();
 }, 180_000);
 
+afterAll(async () => {
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
 /** Every entry point of package.json's export map, as a consumer imports it. */
 async function entryPoints(): Promise<string[]> {
   const pkg = JSON.parse(await readFile(join(ROOT, "package.json"), "utf8"));
