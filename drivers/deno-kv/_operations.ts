@@ -19,6 +19,8 @@ import type { EventWrite } from "./_outbox.ts";
 
 /** Bytes the clock key's value and an allowance for its key take in an operation. */
 const CLOCK_BYTES = 64;
+/** What the clock key holds. */
+const CLOCK_VALUE = new Uint8Array([1]);
 
 /** One atomic operation to apply. */
 export interface Operation {
@@ -122,8 +124,9 @@ export async function apply(
       else atomic.delete(mutation.key);
     }
   }
-  // Other engines watch this key to notice that something changed (`_watch.ts`).
-  atomic.set(keys.clock, crypto.getRandomValues(new Uint8Array(8)));
+  // Other engines watch this key's versionstamp, which every set renews, to notice that
+  // something changed (`_watch.ts`); the value does not matter.
+  atomic.set(keys.clock, CLOCK_VALUE);
   const result = await atomic.commit();
   if (!result.ok || !result.versionstamp) return undefined;
   for (const unit of operation.units) {
