@@ -100,7 +100,8 @@ export class UnknownWorkError extends StaterError {
       : "";
     super(
       "UNKNOWN_WORK",
-      `No work function named ${names} in this engine's work map${tasks}: add it to createEngine({ work })`,
+      `No work function named ${names} in this engine's work map${tasks}: ` +
+        `add it to createEngine({ work })`,
     );
     this.work = work;
     this.taskIds = taskIds;
@@ -232,6 +233,24 @@ export class TaskStateError extends StaterError {
     super("INVALID_TASK_STATE", `Task "${taskId}" is ${status}: ${message}`);
     this.taskId = taskId;
     this.status = status;
+  }
+}
+
+/**
+ * A control (`pause()`, `cancel()`, `retry()`, `resume()`) could not write its
+ * change because other engines kept changing the task at the same time.
+ */
+export class TaskConflictError extends StaterError {
+  /** The task's id. */
+  readonly taskId: string;
+  /** Creates the error for `taskId`. */
+  constructor(taskId: string) {
+    super(
+      "TASK_CONFLICT",
+      `Task "${taskId}" kept changing under other engines while this change was written; ` +
+        `try the call again`,
+    );
+    this.taskId = taskId;
   }
 }
 
