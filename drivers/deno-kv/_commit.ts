@@ -88,8 +88,10 @@ async function eventsFor(
   const statusChange = writes.some((write) =>
     write.type === "delete" || write.record.status !== "running"
   );
+  // The first operation may start with any of the units: room for the largest.
+  const largest = Math.max(...toWrite.map((unit) => unit.bytes));
   let events = outbox.takeFor(statusChange);
-  while (events && (outbox.pending || events.bytes + toWrite[0]!.bytes > limits.bytes)) {
+  while (events && (outbox.pending || events.bytes + largest > limits.bytes)) {
     await outbox.write(events);
     events = outbox.take();
   }

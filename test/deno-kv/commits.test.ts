@@ -198,6 +198,24 @@ describe("deno-kv group commit", () => {
     expect((await driver.get("t4"))?.rev).toBe(3);
   });
 
+  it("large events waiting to go out make room for the largest record of the batch", async () => {
+    const driver = await store.open("me");
+    const big = (rev: number) => record("big", rev, { blob: "y".repeat(715_000), rev });
+    await driver.commit([{ type: "put", record: big(1), expectRev: 0 }]);
+    await driver.commit([{ type: "put", record: big(2), expectRev: 1 }]);
+    for (let index = 0; index < 8; index++) {
+      const message = `${index} ${"z".repeat(30_000)}`;
+      driver.publish!({ type: "message", owner: "me", id: "big", work: "w", message });
+    }
+    // The small record comes first in the batch; the large one, written in the chain, rides first.
+    const results = await driver.commit([
+      { type: "put", record: record("small", 1), expectRev: 0 },
+      { type: "put", record: big(3), expectRev: 2 },
+    ]);
+    expect(results).toEqual([{ ok: true }, { ok: true }]);
+    expect(((await driver.get("big"))?.state as { rev: number }).rev).toBe(3);
+  });
+
   it("after another engine moved the clock, commits check each record for a while, then chain again", async () => {
     const { kv, operations, close } = await counted();
     try {
