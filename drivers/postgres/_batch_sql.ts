@@ -60,6 +60,9 @@ function only<K extends Op["kind"]>(ops: Op[], kind: K): Extract<Op, { kind: K }
   return ops.filter((op): op is Extract<Op, { kind: K }> => op.kind === kind);
 }
 
+/** Batches up to this many rows of one kind are sent as VALUES (binary bytea), larger as arrays. */
+export const VALUES_MAX = 16;
+
 /** The statement for `ops`; its rows are the keys of the ops that applied. */
 export function batchStatement(
   names: Names,
@@ -72,6 +75,16 @@ export function batchStatement(
     values.push(value);
     return `$${values.length}::${type}`;
   };
+  /** `items` as a row source `alias(columns)`: VALUES for a few, unnest of arrays for many. */
+  const source = (alias: string, columns: [string, string][], items: unknown[][]) => {
+    const names = columns.map(([name]) => name).join(", ");
+    if (items.length <= VALUES_MAX) {
+      const rows = items.map((item) => `(${item.map((v, i) => $(v, columns[i]![1])).join(", ")})`);
+      return `(VALUES ${rows.join(", ")}) AS ${alias}(${names})`;
+    }
+    const arrays = columns.map(([, type], i) => $(items.map((item) => item[i]), `${type}[]`));
+    return `unnest(${arrays.join(", ")}) AS ${alias}(${names})`;
+  };
   const parts: string[] = [];
   const selects: string[] = [];
   let who: string | undefined;
@@ -81,21 +94,32 @@ export function batchStatement(
   const t = names.table;
   const inserts = only(ops, "insert");
   if (inserts.length > 0) {
+    const from = source("i", [
+      ["id", "text"],
+      ["status", "text"],
+      ["work", "text"],
+      ["rev", "bigint"],
+      ["created", "bigint"],
+      ["body", "bytea"],
+    ], inserts.map((o) => [o.key, o.status, o.work, o.rev, o.createdAt, o.body]));
     parts.push(
       `ins AS (INSERT INTO ${t} (id, status, work, rev, created_at, body, written_by, commit_id)
       SELECT i.id, i.status, i.work, i.rev, i.created, i.body, ${owner()}, ${commitId()}
-      FROM unnest(${$(inserts.map((o) => o.key), "text[]")}, ${
-        $(inserts.map((o) => o.status), "text[]")
-      }, ${$(inserts.map((o) => o.work), "text[]")}, ${$(inserts.map((o) => o.rev), "bigint[]")}, ${
-        $(inserts.map((o) => o.createdAt), "bigint[]")
-      }, ${$(inserts.map((o) => o.body), "bytea[]")}) AS i(id, status, work, rev, created, body)
-      ON CONFLICT (id) DO NOTHING RETURNING id)`,
+      FROM ${from} ON CONFLICT (id) DO NOTHING RETURNING id)`,
     );
     selects.push("SELECT id FROM ins");
   }
   const updates = only(ops, "update");
   if (updates.length > 0) {
     const fenced = "u.fence IS NOT NULL";
+    const from = source("u", [
+      ["id", "text"],
+      ["expect", "bigint"],
+      ["fence", "uuid"],
+      ["status", "text"],
+      ["rev", "bigint"],
+      ["body", "bytea"],
+    ], updates.map((o) => [o.key, o.expect, o.fence ?? null, o.status, o.rev, o.body]));
     parts.push(
       `upd AS (UPDATE ${t} AS t SET status = u.status, rev = u.rev, body = u.body,
         written_by = ${owner()}, commit_id = ${commitId()},
@@ -106,12 +130,7 @@ export function batchStatement(
         $(context.session, "bigint")
       } ELSE t.lease_session END,
         lease_epoch = CASE WHEN ${fenced} THEN pg_postmaster_start_time() ELSE t.lease_epoch END
-      FROM unnest(${$(updates.map((o) => o.key), "text[]")}, ${
-        $(updates.map((o) => o.expect), "bigint[]")
-      }, ${$(updates.map((o) => o.fence ?? null), "uuid[]")}, ${
-        $(updates.map((o) => o.status), "text[]")
-      }, ${$(updates.map((o) => o.rev), "bigint[]")}, ${$(updates.map((o) => o.body), "bytea[]")})
-        AS u(id, expect, fence, status, rev, body)
+      FROM ${from}
       WHERE t.id = u.id AND t.rev = u.expect AND (u.fence IS NULL OR t.lease_token = u.fence)
       RETURNING t.id)`,
     );
@@ -119,19 +138,27 @@ export function batchStatement(
   }
   const deletes = only(ops, "delete");
   if (deletes.length > 0) {
+    const from = source(
+      "d",
+      [["id", "text"], ["expect", "bigint"]],
+      deletes.map((o) => [o.key, o.expect]),
+    );
     parts.push(
-      `del AS (DELETE FROM ${t} AS t USING unnest(${$(deletes.map((o) => o.key), "text[]")}, ${
-        $(deletes.map((o) => o.expect), "bigint[]")
-      }) AS d(id, expect) WHERE t.id = d.id AND t.rev = d.expect RETURNING t.id)`,
+      `del AS (DELETE FROM ${t} AS t USING ${from}
+      WHERE t.id = d.id AND t.rev = d.expect RETURNING t.id)`,
     );
     selects.push("SELECT id FROM del");
   }
   const checks = only(ops, "check");
   if (checks.length > 0) {
+    const from = source(
+      "c",
+      [["id", "text"], ["expect", "bigint"]],
+      checks.map((o) => [o.key, o.expect]),
+    );
     parts.push(
-      `chk AS (SELECT c.id FROM unnest(${$(checks.map((o) => o.key), "text[]")}, ${
-        $(checks.map((o) => o.expect), "bigint[]")
-      }) AS c(id, expect) WHERE c.expect = COALESCE((SELECT rev FROM ${t} WHERE id = c.id), 0))`,
+      `chk AS (SELECT c.id FROM ${from}
+      WHERE c.expect = COALESCE((SELECT rev FROM ${t} WHERE id = c.id), 0))`,
     );
     selects.push("SELECT id FROM chk");
   }

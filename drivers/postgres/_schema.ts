@@ -163,18 +163,19 @@ export async function prepareStore(pool: PgPool, names: Names, where: string): P
   }
   const ignore = () => {};
   client.on("error", ignore);
+  const lock = { text: "SELECT pg_advisory_lock($1, $2)", values: [LOCK_SPACE, names.setupKey] };
   try {
+    // Locked before the transaction begins, so that it sees what the holder before us made.
+    await client.query(lock);
     await client.query("BEGIN");
-    await client.query({
-      text: "SELECT pg_advisory_xact_lock($1, $2)",
-      values: [LOCK_SPACE, names.setupKey],
-    });
     const now = await layoutOf(client, names);
     if (checkLayout(now, names) && now < CURRENT_LAYOUT) await applyLayout(client, names, now);
     await client.query("COMMIT");
+    await client.query({ ...lock, text: "SELECT pg_advisory_unlock($1, $2)" });
     client.release();
   } catch (error) {
     await client.query("ROLLBACK").catch(ignore);
+    // Closed rather than given back: the session's lock goes with it.
     client.release(true);
     throw mapPgError(error, `set up the store ${names.table}`, where);
   } finally {
