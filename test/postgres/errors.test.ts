@@ -40,10 +40,12 @@ async function openFails(options: Parameters<typeof postgresDriver>[0]): Promise
 }
 
 /** The pid of the backend of the driver's connection that waits on a lock, once there is one. */
-async function waitingBackend(admin: pg.Pool): Promise<number> {
+async function waitingBackend(admin: pg.Pool, schema: string): Promise<number> {
   for (let i = 0; i < 200; i++) {
     const { rows } = await admin.query(
-      "SELECT pid FROM pg_stat_activity WHERE application_name = 'stater' AND wait_event_type = 'Lock'",
+      `SELECT pid FROM pg_stat_activity WHERE application_name = 'stater'
+       AND wait_event_type = 'Lock' AND query LIKE $1`,
+      [`%"${schema}"%`],
     );
     if (rows[0]) return rows[0].pid;
     await new Promise((resolve) => setTimeout(resolve, 20));
@@ -93,7 +95,9 @@ describe("postgres driver errors", () => {
       await blocker.query("BEGIN");
       await blocker.query(`SELECT 1 FROM ${db.table} WHERE id = 'a' FOR UPDATE`);
       const commit = driver.commit([{ type: "put", record: record("a", 2), expectRev: 1 }]);
-      await db.admin.query("SELECT pg_terminate_backend($1)", [await waitingBackend(db.admin)]);
+      await db.admin.query("SELECT pg_terminate_backend($1)", [
+        await waitingBackend(db.admin, db.schema),
+      ]);
       await new Promise((resolve) => setTimeout(resolve, 100));
       await blocker.query("COMMIT");
       expect(await commit).toEqual([{ ok: true }]);
