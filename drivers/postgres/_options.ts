@@ -32,6 +32,10 @@ export interface PgNotification {
   payload?: string;
 }
 
+/** An event listener, typed as `pg`'s (an `EventEmitter`'s) are. */
+// deno-lint-ignore no-explicit-any
+export type Listener = (...args: any[]) => void;
+
 /** One connection, checked out of a pool (`pg.PoolClient`). */
 export interface PgClient {
   /** Runs one statement. */
@@ -39,9 +43,9 @@ export interface PgClient {
   /** Gives the connection back; `true` (or an error) closes it instead. */
   release(destroy?: boolean | Error): void;
   /** Listens for `"notification"`, `"error"` and `"end"`. */
-  on(event: string, listener: (...args: never[]) => void): unknown;
+  on(event: string, listener: Listener): unknown;
   /** Stops listening. */
-  removeListener(event: string, listener: (...args: never[]) => void): unknown;
+  removeListener(event: string, listener: Listener): unknown;
 }
 
 /** A connection pool: a `pg.Pool`, or anything with the same members. */

@@ -70,7 +70,7 @@ export class Session {
       }
     };
     const onBroken = (error?: unknown) => {
-      client.removeListener("notification", onNotification as never);
+      client.removeListener("notification", onNotification);
       if (this.#client !== client) return;
       this.#client = undefined;
       this.#held = false;
@@ -87,9 +87,9 @@ export class Session {
       );
       void this.#reconnect();
     };
-    client.on("error", onBroken as never);
-    client.on("end", onBroken as never);
-    client.on("notification", onNotification as never);
+    client.on("error", onBroken);
+    client.on("end", onBroken);
+    client.on("notification", onNotification);
     try {
       await client.query(`LISTEN ${quote(this.names.channel)}`);
       for (let tries = 0;; tries++) {
@@ -103,7 +103,7 @@ export class Session {
         this.#key = randomKey();
       }
     } catch (error) {
-      client.removeListener("notification", onNotification as never);
+      client.removeListener("notification", onNotification);
       client.release(true);
       throw error;
     }
