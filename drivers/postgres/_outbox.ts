@@ -13,7 +13,9 @@
  * by themselves. A status change is told at once; a plain step of a task
  * this driver last wrote in the same status is told with a later commit or
  * within {@linkcode FLUSH_MS} (listeners learn the latest record, not every
- * revision). Progress is coalesced to the latest report of each task. An
+ * revision), told at most every {@linkcode STEPS_MS}, so that engines
+ * watching many tasks read each one's latest record a few times a second,
+ * not at every step. Progress is coalesced to the latest report of each task. An
  * event larger than one payload stays within its engine.
  *
  * @module
@@ -25,6 +27,8 @@ import { type DriverEvent, encode, eventId } from "../../src/driver.ts";
 export const MAX_PAYLOAD = 7900;
 /** The longest a payload waits for a commit to ride with, in ms. */
 export const FLUSH_MS = 50;
+/** How often plain steps are told, at most, in ms. */
+export const STEPS_MS = 250;
 /** Statuses remembered at most (past it the memory starts over). */
 const KNOWN_MAX = 10_000;
 
@@ -67,6 +71,9 @@ export class Outbox {
   /** The status this driver last wrote, by key. */
   #status = new Map<string, string>();
   #timer: ReturnType<typeof setTimeout> | undefined;
+  #timerDue = Infinity;
+  /** When plain steps were last told. */
+  #stepsToldAt = 0;
   #sending: Promise<void> | undefined;
   #closed = false;
 
@@ -91,11 +98,31 @@ export class Outbox {
     this.#arm();
   }
 
+  /** Makes sure a flush comes: within FLUSH_MS for events, when due for plain steps. */
   #arm(): void {
-    this.#timer ??= setTimeout(() => {
+    const now = Date.now();
+    const due = this.#events.length > 0
+      ? now + FLUSH_MS
+      : this.#steps.size > 0
+      ? Math.max(now, this.#stepsToldAt + STEPS_MS)
+      : Infinity;
+    if (due === Infinity || due >= this.#timerDue) return;
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timerDue = due;
+    this.#timer = setTimeout(() => {
       this.#timer = undefined;
+      this.#timerDue = Infinity;
       void this.flush();
-    }, FLUSH_MS);
+    }, due - now);
+  }
+
+  /** The keys of plain steps to tell now: all of them when due (or `force`), else none. */
+  #takeSteps(force = false): string[] {
+    if (this.#steps.size === 0 || (!force && Date.now() - this.#stepsToldAt < STEPS_MS)) return [];
+    this.#stepsToldAt = Date.now();
+    const keys = [...this.#steps];
+    this.#steps.clear();
+    return keys;
   }
 
   /** The event payloads queued now, and the queue emptied. */
@@ -145,14 +172,11 @@ export class Outbox {
       this.#status.set(key, status);
     }
     for (const key of deleted) this.#status.delete(key);
-    if (now.length === 0 && this.#events.length === 0) {
-      if (this.#steps.size > 0) this.#arm();
-      return [];
-    }
     for (const key of now) this.#steps.delete(key);
-    const keys = [...now, ...this.#steps];
-    this.#steps.clear();
-    return [...this.#takeEvents(), ...this.#commitPayloads(keys)];
+    const keys = [...now, ...this.#takeSteps()];
+    const payloads = [...this.#takeEvents(), ...this.#commitPayloads(keys)];
+    this.#arm();
+    return payloads;
   }
 
   /** Puts back what a batch that did not land carried, ahead of what came since. */
@@ -169,12 +193,13 @@ export class Outbox {
     this.#arm();
   }
 
-  /** Sends what waits, by itself. */
-  flush(): Promise<void> {
+  /** Sends what waits, by itself (plain steps when due, or all with `force`). */
+  flush(force = false): Promise<void> {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
-    const payloads = [...this.#takeEvents(), ...this.#commitPayloads([...this.#steps])];
-    this.#steps.clear();
+    this.#timerDue = Infinity;
+    const payloads = [...this.#takeEvents(), ...this.#commitPayloads(this.#takeSteps(force))];
+    this.#arm();
     if (payloads.length === 0) return this.landed();
     const sending = (this.#sending ?? Promise.resolve()).then(() => this.send(payloads));
     this.#sending = sending;
@@ -191,7 +216,8 @@ export class Outbox {
 
   /** Sends what is left, then takes no more. */
   async close(): Promise<void> {
-    await this.flush();
+    await this.flush(true);
     this.#closed = true;
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
   }
 }
