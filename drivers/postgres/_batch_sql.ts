@@ -85,8 +85,7 @@ export function batchStatement(
     const arrays = columns.map(([, type], i) => $(items.map((item) => item[i]), `${type}[]`));
     return `unnest(${arrays.join(", ")}) AS ${alias}(${names})`;
   };
-  const parts: string[] = [];
-  const selects: string[] = [];
+  const parts: { name: string; sql: string }[] = [];
   let who: string | undefined;
   let batch: string | undefined;
   const owner = () => (who ??= $(context.owner, "text"));
@@ -102,12 +101,12 @@ export function batchStatement(
       ["created", "bigint"],
       ["body", "bytea"],
     ], inserts.map((o) => [o.key, o.status, o.work, o.rev, o.createdAt, o.body]));
-    parts.push(
-      `ins AS (INSERT INTO ${t} (id, status, work, rev, created_at, body, written_by, commit_id)
+    parts.push({
+      name: "ins",
+      sql: `INSERT INTO ${t} (id, status, work, rev, created_at, body, written_by, commit_id)
       SELECT i.id, i.status, i.work, i.rev, i.created, i.body, ${owner()}, ${commitId()}
-      FROM ${from} ON CONFLICT (id) DO NOTHING RETURNING id)`,
-    );
-    selects.push("SELECT id FROM ins");
+      FROM ${from} ON CONFLICT (id) DO NOTHING RETURNING id`,
+    });
   }
   const updates = only(ops, "update");
   if (updates.length > 0) {
@@ -120,8 +119,9 @@ export function batchStatement(
       ["rev", "bigint"],
       ["body", "bytea"],
     ], updates.map((o) => [o.key, o.expect, o.fence ?? null, o.status, o.rev, o.body]));
-    parts.push(
-      `upd AS (UPDATE ${t} AS t SET status = u.status, rev = u.rev, body = u.body,
+    parts.push({
+      name: "upd",
+      sql: `UPDATE ${t} AS t SET status = u.status, rev = u.rev, body = u.body,
         written_by = ${owner()}, commit_id = ${commitId()},
         lease_expires = CASE WHEN ${fenced} THEN clock_timestamp() + ${
         $(context.leaseMs, "float8")
@@ -132,9 +132,8 @@ export function batchStatement(
         lease_epoch = CASE WHEN ${fenced} THEN pg_postmaster_start_time() ELSE t.lease_epoch END
       FROM ${from}
       WHERE t.id = u.id AND t.rev = u.expect AND (u.fence IS NULL OR t.lease_token = u.fence)
-      RETURNING t.id)`,
-    );
-    selects.push("SELECT id FROM upd");
+      RETURNING t.id`,
+    });
   }
   const deletes = only(ops, "delete");
   if (deletes.length > 0) {
@@ -143,11 +142,11 @@ export function batchStatement(
       [["id", "text"], ["expect", "bigint"]],
       deletes.map((o) => [o.key, o.expect]),
     );
-    parts.push(
-      `del AS (DELETE FROM ${t} AS t USING ${from}
-      WHERE t.id = d.id AND t.rev = d.expect RETURNING t.id)`,
-    );
-    selects.push("SELECT id FROM del");
+    parts.push({
+      name: "del",
+      sql: `DELETE FROM ${t} AS t USING ${from}
+      WHERE t.id = d.id AND t.rev = d.expect RETURNING t.id`,
+    });
   }
   const checks = only(ops, "check");
   if (checks.length > 0) {
@@ -156,23 +155,29 @@ export function batchStatement(
       [["id", "text"], ["expect", "bigint"]],
       checks.map((o) => [o.key, o.expect]),
     );
-    parts.push(
-      `chk AS (SELECT c.id FROM ${from}
-      WHERE c.expect = COALESCE((SELECT rev FROM ${t} WHERE id = c.id), 0))`,
-    );
-    selects.push("SELECT id FROM chk");
+    parts.push({
+      name: "chk",
+      sql: `SELECT c.id FROM ${from}
+      WHERE c.expect = COALESCE((SELECT rev FROM ${t} WHERE id = c.id), 0)`,
+    });
   }
+  const selects = parts.map((part) => `SELECT id FROM ${part.name}`);
   if (context.payloads.length > 0) {
-    parts.push(
-      `note AS (SELECT count(pg_notify(${$(names.channel, "text")}, p)) AS n
-      FROM unnest(${$(context.payloads, "text[]")}) AS p)`,
-    );
+    parts.push({
+      name: "note",
+      sql: `SELECT count(pg_notify(${$(names.channel, "text")}, p)) AS n
+      FROM unnest(${$(context.payloads, "text[]")}) AS p`,
+    });
     // Referenced, so that it runs; it yields no row.
     selects.push("SELECT NULL FROM note WHERE n < 0");
   }
-  if (selects.length === 0) selects.push("SELECT NULL::text AS id WHERE false");
-  const text = `${parts.length > 0 ? `WITH ${parts.join(",\n")}\n` : ""}${
-    selects.join(" UNION ALL ")
-  }`;
+  // One write alone goes as it is (the common case: the steps of running tasks), else as CTEs.
+  const text = parts.length === 0
+    ? "SELECT NULL::text AS id WHERE false"
+    : parts.length === 1
+    ? parts[0]!.sql
+    : `WITH ${parts.map((part) => `${part.name} AS (${part.sql})`).join(",\n")}\n${
+      selects.join(" UNION ALL ")
+    }`;
   return prepare ? { text, values, name: `stater_${hash32(text).toString(36)}` } : { text, values };
 }

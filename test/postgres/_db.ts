@@ -2,7 +2,7 @@
 
 import pg from "pg";
 import { afterAll, afterEach, beforeEach, inject } from "vitest";
-import { type Driver, type DriverContext } from "../../src/driver.ts";
+import type { Driver, DriverContext, TaskRecord } from "../../src/driver.ts";
 import { postgresDriver, type PostgresDriverOptions } from "../../drivers/postgres/mod.ts";
 import { dropSchema, freshSchema } from "./_subject.ts";
 
@@ -68,4 +68,18 @@ export function useDatabase(): TestDatabase {
     },
   };
   return db;
+}
+
+/** A running task's record at revision `rev`, for tests that commit by hand. */
+export function runningRecord(id: string, rev = 1): TaskRecord {
+  return {
+    id,
+    work: "w",
+    status: "running",
+    state: { rev },
+    step: rev - 1,
+    rev,
+    createdAt: 1,
+    updatedAt: 1,
+  };
 }

@@ -1,24 +1,13 @@
 import pg from "pg";
 import { describe, expect, it } from "vitest";
-import { DriverError, type TaskRecord } from "../../src/driver.ts";
+import { DriverError } from "../../src/driver.ts";
 import { postgresDriver } from "../../drivers/postgres/mod.ts";
 import { loadPg } from "../../drivers/postgres/_pg.ts";
 import { PASSWORD_ROLE, PASSWORD_ROLE_SECRET } from "./_cluster.ts";
-import { contextFor, url, useDatabase } from "./_db.ts";
+import { contextFor, runningRecord as record, url, useDatabase } from "./_db.ts";
 import { startProxy } from "./_proxy.ts";
 
 const db = useDatabase();
-
-const record = (id: string, rev = 1): TaskRecord => ({
-  id,
-  work: "w",
-  status: "running",
-  state: { rev },
-  step: rev - 1,
-  rev,
-  createdAt: 1,
-  updatedAt: 1,
-});
 
 function withUrl(patch: (u: URL) => void): string {
   const u = new URL(url());

@@ -115,7 +115,7 @@ describe("postgres events through NOTIFY", () => {
 
   it("after its listening connection is cut, an engine reports it, reconnects and hears again", async () => {
     // Pools of our own, named, so that only this test's connections are cut.
-    const pools = ["a", "b"].map((name) => {
+    const pools = ["a", "b"].map(() => {
       const pool = new pg.Pool({ connectionString: url(), application_name: db.schema });
       pool.on("error", () => {});
       return pool;

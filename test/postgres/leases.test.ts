@@ -1,9 +1,9 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
-import { type Driver, OwnershipLostError, type TaskRecord } from "../../src/driver.ts";
+import { type Driver, OwnershipLostError } from "../../src/driver.ts";
 import { LOCK_SPACE } from "../../drivers/postgres/_schema.ts";
-import { url, useDatabase } from "./_db.ts";
+import { runningRecord as record, url, useDatabase } from "./_db.ts";
 
 const db = useDatabase();
 const HOLDER = fileURLToPath(new URL("./_holder.ts", import.meta.url));
@@ -14,17 +14,6 @@ afterEach(() => {
     child.kill("SIGCONT");
     child.kill("SIGKILL");
   }
-});
-
-const record = (id: string, rev = 1): TaskRecord => ({
-  id,
-  work: "w",
-  status: "running",
-  state: { rev },
-  step: rev - 1,
-  rev,
-  createdAt: 1,
-  updatedAt: 1,
 });
 
 const never = () => new AbortController().signal;
