@@ -19,7 +19,7 @@ import { NAME } from "./_errors.ts";
 import { Feed } from "./_feed.ts";
 import { Leases } from "./_lease.ts";
 import { resolveOptions } from "./_check.ts";
-import { freePayloads, Outbox } from "./_outbox.ts";
+import { Outbox } from "./_outbox.ts";
 import { Database, describeUrl, environmentUrl, poolFor } from "./_pg.ts";
 import type { PostgresDriverOptions } from "./_options.ts";
 import { keyOf, recordOf } from "./_record.ts";
@@ -71,6 +71,12 @@ export function createPostgresDriver(options: PostgresDriverOptions): Driver {
     try {
       await prepareStore(pool, names, where);
       const sessionKey = () => session?.key() ?? null;
+      const outbox = new Outbox(context.owner, async (payloads) => {
+        await db.read("tell other engines", {
+          text: "SELECT count(pg_notify($1, p)) FROM unnest($2::text[]) AS p",
+          values: [names.channel, payloads],
+        }).catch(context.report);
+      });
       const leases = new Leases(
         db,
         names,
@@ -78,14 +84,12 @@ export function createPostgresDriver(options: PostgresDriverOptions): Driver {
         config.renewEveryMs,
         config.pollMs,
         sessionKey,
-        freePayloads,
+        (keys) => outbox.forRelease(keys),
+        async () => {
+          await session?.sync();
+          await feed.idle();
+        },
       );
-      const outbox = new Outbox(context.owner, async (payloads) => {
-        await db.read("tell other engines", {
-          text: "SELECT count(pg_notify($1, p)) FROM unnest($2::text[]) AS p",
-          values: [names.channel, payloads],
-        }).catch(context.report);
-      });
       const feed = new Feed(
         db,
         names,

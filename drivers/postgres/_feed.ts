@@ -21,7 +21,7 @@ import type { Database } from "./_pg.ts";
 import { recordOf } from "./_record.ts";
 import type { Names } from "./_schema.ts";
 
-type Item = { events: DriverEvent[] } | { keys: Set<string> };
+type Item = { events: DriverEvent[] } | { keys: Set<string> } | { freed: string[] };
 
 interface Seen {
   rev: number;
@@ -43,6 +43,7 @@ export class Feed {
   readonly #listeners = new Set<(event: DriverEvent) => void>();
   #queue: Item[] = [];
   #working = false;
+  #idle: (() => void)[] = [];
   #seen: Map<string, Seen> | undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #stopped = false;
@@ -80,7 +81,11 @@ export class Feed {
     if (this.#stopped) return;
     try {
       const kind = payload[0];
-      if (kind === "f") return this.freed(JSON.parse(payload.slice(1)) as string[]);
+      if (kind === "f") {
+        // In order: a lease is taken over only once the holder's commits before it were heard.
+        const freed = JSON.parse(payload.slice(1)) as string[];
+        return this.#listeners.size === 0 ? this.freed(freed) : this.#push({ freed });
+      }
       if (this.#listeners.size === 0) return;
       if (kind === "c") {
         const [owner, keys] = JSON.parse(payload.slice(1)) as [string, string[]];
@@ -93,6 +98,12 @@ export class Feed {
     } catch {
       // A payload this stater cannot read (another version's): skip it.
     }
+  }
+
+  /** Resolves once everything heard so far has been delivered. */
+  idle(): Promise<void> {
+    if (!this.#working && this.#queue.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idle.push(resolve));
   }
 
   /** Scans the unfinished tasks for changes (after a reconnection). */
@@ -122,6 +133,10 @@ export class Feed {
     try {
       while (this.#queue.length > 0 && !this.#stopped) {
         const item = this.#queue.shift()!;
+        if ("freed" in item) {
+          this.freed(item.freed);
+          continue;
+        }
         const events = "events" in item ? item.events : await this.#read([...item.keys]);
         for (const event of events) {
           for (const listener of [...this.#listeners]) listener(event);
@@ -129,6 +144,7 @@ export class Feed {
       }
     } finally {
       this.#working = false;
+      for (const resolve of this.#idle.splice(0)) resolve();
     }
   }
 

@@ -63,6 +63,8 @@ export class Leases {
     private readonly pollMs: number,
     private readonly session: () => number | null,
     private readonly freePayloads: (keys: string[]) => string[],
+    /** Resolves once the commits told before now have reached the engine. */
+    private readonly heard: () => Promise<void> = () => Promise.resolve(),
   ) {}
 
   /** The token of the lease held on `key`, to fence its commits. */
@@ -153,6 +155,8 @@ export class Leases {
     if (row && !row.taken) {
       row = wait ? await this.#wait(key, owner, signal) : undefined;
       if (!row) return undefined;
+      // The engine learns the holder's last commits before it runs the task.
+      await this.heard();
     }
     const lease = this.#lease(id, key, row?.token ?? undefined);
     if (signal.aborted) {

@@ -179,6 +179,16 @@ export class Outbox {
     return payloads;
   }
 
+  /**
+   * The payloads that free the leases of `keys`: the plain steps of those
+   * tasks not told yet come first, so that an engine taking a lease over
+   * has heard every commit its holder made.
+   */
+  forRelease(keys: string[]): string[] {
+    const steps = keys.filter((key) => this.#steps.delete(key));
+    return [...this.#commitPayloads(steps), ...freePayloads(keys)];
+  }
+
   /** Puts back what a batch that did not land carried, ahead of what came since. */
   restore(payloads: string[]): void {
     for (const payload of payloads) {

@@ -135,6 +135,15 @@ export class Session {
     }
   }
 
+  /**
+   * Resolves once every notification the server sent before now has been
+   * heard: the server delivers them to a listening session before it
+   * answers the session's next query.
+   */
+  async sync(): Promise<void> {
+    await this.#client?.query("SELECT 1").catch(() => {});
+  }
+
   /** Closes the connection: the lock goes with it. */
   stop(): void {
     this.#stopped = true;

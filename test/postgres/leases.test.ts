@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { type Driver, OwnershipLostError } from "../../src/driver.ts";
+import { createEngine, type WorkFunction } from "../../src/mod.ts";
 import { LOCK_SPACE } from "../../drivers/postgres/_schema.ts";
 import { runningRecord as record, url, useDatabase } from "./_db.ts";
 
@@ -53,6 +54,23 @@ describe("postgres leases", () => {
     await held!.release();
     expect(await waiting).toBeDefined();
     expect(Date.now() - t0).toBeLessThan(5000);
+  });
+
+  it("an engine that waited for a lease has heard its holder's last commit when it gets it", async () => {
+    const a = await db.open("a");
+    const b = await db.open("b", { pollMs: 60_000 });
+    const heard: number[] = [];
+    b.subscribe!((event) => event.type === "commit" && heard.push(event.record.rev));
+    await withTask(a);
+    const held = await a.acquire!("x", { owner: "a", wait: false, signal: never() });
+    // A plain step (same status as the last commit) is told late, unless the lease is freed.
+    await a.commit([{ type: "put", record: record("x", 2), expectRev: 1 }]);
+    await a.commit([{ type: "put", record: record("x", 3), expectRev: 2 }]);
+    const waiting = b.acquire!("x", { owner: "b", wait: true, signal: never() });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await held!.release();
+    expect(await waiting).toBeDefined();
+    expect(heard.at(-1)).toBe(3);
   });
 
   it("a lease whose holder's session is gone from the server is taken over at once", async () => {
@@ -128,6 +146,30 @@ describe("postgres leases", () => {
       await held!.renew!();
     }
     expect(await b.acquire!("x", { owner: "b", wait: false, signal: never() })).toBeUndefined();
+  });
+
+  it("an engine that closes frees its leases, so another takes its tasks at once", async () => {
+    const slow: WorkFunction<{ n: number }, number> = async (s) => {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      return { n: s.n + 1 };
+    };
+    const options = { leaseMs: 600_000, renewEveryMs: 1000 };
+    const a = await createEngine({ driver: db.driver(options), work: { slow }, owner: "a" });
+    const b = await createEngine({ driver: db.driver(options), work: { slow }, owner: "b" });
+    const task = await a.create("slow", { n: 0 }, { id: "handed" });
+    while (task.step < 3) await new Promise((resolve) => setTimeout(resolve, 5));
+    await a.close();
+    const there = (await b.get("handed"))!;
+    const at = there.step;
+    const t0 = Date.now();
+    while (there.step <= at + 2) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(Date.now() - t0).toBeLessThan(5000);
+    const { rows } = await db.admin.query(
+      `SELECT owner FROM "${db.schema}".stater_tasks_leases`,
+    );
+    expect(rows).toEqual([{ owner: "b" }]);
+    await there.pause({ immediate: true });
+    await b.close();
   });
 
   it("the leases view names each holder's owner, host and pid", async () => {
