@@ -10,12 +10,22 @@ export default defineConfig({
           exclude: [
             "test/browser/**",
             "test/deno/**",
+            "test/package/**",
             "test/postgres/**",
             "test/conformance/postgres.test.ts",
             "**/node_modules/**",
           ],
           environment: "node",
           testTimeout: 30_000,
+        },
+      },
+      {
+        // The packed package (npm pack builds it): run on its own, since it rebuilds dist/.
+        test: {
+          name: "package",
+          include: ["test/package/**/*.test.ts"],
+          environment: "node",
+          testTimeout: 120_000,
         },
       },
       {

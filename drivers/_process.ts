@@ -8,8 +8,18 @@
  * only on this host: its process is gone, its id now belongs to a younger
  * process, or the machine restarted since. Anything unknown (another host,
  * no permission to ask) counts as alive. On Deno, nothing is asked that the
- * process was not granted (`--allow-sys=hostname`, `--allow-read=/proc`,
- * `--allow-run`), so no permission prompt ever appears.
+ * process was not granted, so no permission prompt ever appears. What each
+ * check needs there (Deno 2):
+ *
+ * | check | needs |
+ * |---|---|
+ * | name this process (host name) | `--allow-sys=hostname` (or `--allow-sys`) |
+ * | ask whether a process id exists (`kill(pid, 0)`) | `--allow-run` (all of it: `--allow-run=<program>` is not enough) |
+ * | boot id, start times, zombies (`/proc`) | `--allow-all`: Deno refuses `/proc` to `--allow-read`, even `--allow-read=/proc` |
+ *
+ * With the first two, a holder whose process exited and was reaped is
+ * found gone at once; a zombie, or a process id taken by a new process,
+ * counts as alive without `--allow-all`.
  *
  * @module
  */
@@ -74,6 +84,21 @@ function probe(pid: number): boolean | undefined {
     const code = errorCode(error);
     return code === "ESRCH" ? false : code === "EPERM" ? true : undefined;
   }
+}
+
+/** The flags that Deno needs to name a process and check another. */
+export const PROCESS_FLAGS = ["--allow-sys=hostname", "--allow-run"] as const;
+
+/**
+ * Which of {@linkcode PROCESS_FLAGS} this process lacks: on Deno, those not
+ * granted (without them a holder on this host counts as alive); elsewhere
+ * none.
+ */
+export function missingProcessFlags(): string[] {
+  const missing: string[] = [];
+  if (!granted({ name: "sys", kind: "hostname" })) missing.push(PROCESS_FLAGS[0]);
+  if (!granted({ name: "run" })) missing.push(PROCESS_FLAGS[1]);
+  return missing;
 }
 
 /** This process; undefined where the platform will not say (no permission, no host name). */

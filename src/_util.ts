@@ -1,5 +1,5 @@
 import type { StoredError } from "./contract.ts";
-import type { Clock } from "./types.ts";
+import type { Clock } from "./options.ts";
 
 /** The platform's clock. */
 export const systemClock: Clock = {

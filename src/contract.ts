@@ -5,12 +5,14 @@
  * (`name`, `get`, `list`, `commit`); the rest are optional capabilities the
  * engine uses when present:
  *
- * | member | what the engine does with it |
- * |---|---|
- * | `open` / `close` | called once per engine, before anything else and last. A store-wide lock (fs) is taken here and may throw `StoreLockedError` |
- * | `check` | called on every new state and result, right after the step returns, so an unstorable value fails its task at once |
- * | `acquire` | per-task ownership (Web Locks, leases). Without it, the driver promises that no other engine writes to the store while this one is open |
- * | `publish` / `subscribe` | events of tasks run by other engines over the same store (other tabs, other engines in one process) |
+ * - `open` / `close`: called once per engine, before anything else and last.
+ *   A store-wide lock (fs) is taken here and may throw `StoreLockedError`.
+ * - `check`: called on every new state and result, right after the step
+ *   returns, so an unstorable value fails its task at once.
+ * - `acquire`: per-task ownership (Web Locks, leases). Without it, the driver
+ *   promises that no other engine writes to the store while this one is open.
+ * - `publish` / `subscribe`: events of tasks run by other engines over the
+ *   same store (other tabs, other engines in one process).
  *
  * Commits are compare-and-set on a record's revision (`rev`), handed over in
  * batches: the engine gathers the commits that become ready while the
@@ -132,7 +134,10 @@ export interface ListQuery {
 export interface DriverContext {
   /** The engine's owner id. */
   owner: string;
-  /** Reports trouble found in the background (a failed heartbeat, a repaired record): the engine emits it as an `error` event. */
+  /**
+   * Reports trouble found in the background (a failed heartbeat, a repaired
+   * record): the engine emits it as an `error` event.
+   */
   report(error: unknown): void;
 }
 
@@ -140,7 +145,7 @@ export interface DriverContext {
 export interface AcquireOptions {
   /** The engine's owner id. */
   owner: string;
-  /** `false`: answer at once, `undefined` if another owner holds it. `true`: wait until it is free. */
+  /** `false`: answer at once (`undefined` when another owner holds it); `true`: wait for it. */
   wait: boolean;
   /** Aborted when the engine stops wanting it (closing, or the task was paused here). */
   signal: AbortSignal;
@@ -213,12 +218,12 @@ export interface Driver {
   check?(value: unknown, path: string): void;
   /** Takes ownership of a task, see {@linkcode AcquireOptions}. */
   acquire?(id: string, options: AcquireOptions): Promise<Lease | undefined>;
-  /** How often the engine renews the leases it holds, in ms. Without it, leases are never renewed. */
+  /** How often the engine renews the leases it holds, in ms; without it, they are never renewed. */
   readonly renewEveryMs?: number;
   /** Sends an event to the other engines on this store. */
   publish?(event: DriverEvent): void;
   /** Receives the events other engines published; returns an unsubscribe function. */
   subscribe?(listener: (event: DriverEvent) => void): () => void;
-  /** Releases what `open` took. The engine calls it once, last. A driver may be opened again afterwards. */
+  /** Releases what `open` took; the engine calls it once, last. It may be opened again. */
   close?(): void | Promise<void>;
 }

@@ -13,7 +13,8 @@
  * const engine = await createEngine({
  *   driver: memoryDriver(),
  *   work: {
- *     count: (state: { n: number }, ctx) => (state.n >= 1000 ? ctx.done(state.n) : { n: state.n + 1 }),
+ *     count: (state: { n: number }, ctx) =>
+ *       state.n >= 1000 ? ctx.done(state.n) : { n: state.n + 1 },
  *   },
  * });
  * const task = await engine.create("count", { n: 0 }, { id: "count-1" });
@@ -24,9 +25,7 @@
  * @module
  */
 
-export { createEngine, type Engine, type ListFilter } from "./engine.ts";
-export type { Task } from "./task.ts";
-export type { EngineEvents, EngineEventType } from "./events.ts";
+export { createEngine } from "./engine.ts";
 export { Done } from "./done.ts";
 export {
   type CleanupInfo,
@@ -37,23 +36,25 @@ export {
   type WorkHooks,
 } from "./work.ts";
 export type {
-  CheckpointOptions,
-  Clock,
   CloseOptions,
   CreateOptions,
-  EngineOptions,
+  Engine,
+  EngineEvents,
+  EngineEventType,
+  ListFilter,
   PauseOptions,
   Progress,
   ResultOf,
-  RetryOptions,
   StateOf,
   StepContext,
   StoredError,
+  Task,
   TaskInfo,
   TaskStatus,
   WorkFunction,
   WorkMap,
 } from "./types.ts";
+export type { CheckpointOptions, Clock, EngineOptions, RetryOptions } from "./options.ts";
 /** The driver an engine runs on; drivers are written against `stater/driver`. */
 export type { Driver } from "./contract.ts";
 export {
@@ -69,6 +70,7 @@ export {
   StoreCorruptError,
   StoreLockedError,
   TaskCanceledError,
+  TaskConflictError,
   TaskExistsError,
   TaskFailedError,
   TaskNotFoundError,

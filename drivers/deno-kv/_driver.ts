@@ -130,7 +130,7 @@ export function createDenoKvDriver(options: DenoKvDriverOptions): Driver {
       own: !kv,
       owner: context.owner,
       keys,
-      leases: new Leases(store, keys, leaseMs, pollMs),
+      leases: new Leases(store, keys, leaseMs, pollMs, context.report),
       feed: new ChangeFeed(
         store,
         keys,

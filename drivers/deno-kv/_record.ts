@@ -82,8 +82,12 @@ export function encodeRecord(record: TaskRecord, owner: string): Encoded {
   if (body.length > MAX_BODY_BYTES) {
     throw new StateNotStorableError(
       "state",
-      `task "${record.id}" encodes to ${body.length} bytes, more than the deno-kv driver's limit of ${MAX_BODY_BYTES} ` +
-        `bytes per record (what one Deno KV atomic operation can write); keep large data elsewhere and store a reference`,
+      `task "${record.id}" encodes to ${body.length} bytes, more than the ${MAX_BODY_BYTES} bytes ` +
+        "a deno-kv record may take (what one Deno KV atomic operation can write)",
+      {
+        advice: "Keep large data elsewhere (a file, an object store, keys of its own) and " +
+          "store a reference to it in the state",
+      },
     );
   }
   const head: Head = {

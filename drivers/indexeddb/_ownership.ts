@@ -92,7 +92,10 @@ export class LeaseTable {
     return Math.max(10, Math.floor(this.leaseMs / 3));
   }
 
-  /** Writes `owner`'s lease on `id` if it is free, expired or already `owner`'s; false if another holds it. */
+  /**
+   * Writes `owner`'s lease on `id` if it is free, expired or already
+   * `owner`'s; false if another holds it.
+   */
   async #take(id: string, owner: string, renewing: boolean): Promise<boolean> {
     const db = await this.db();
     const tx = db.transaction("leases", "readwrite");

@@ -167,7 +167,7 @@ export function indexedDBDriver(options: IndexedDBDriverOptions = {}): Driver {
       (globalThis as { navigator?: { locks?: LockManager } }).navigator?.locks;
   }
 
-  /** Takes the Web Lock of task `id`; while it is held, this driver alone writes the task's record. */
+  /** Takes task `id`'s Web Lock; while it is held, this driver alone writes the task's record. */
   async function lockHeld(
     locks: LockManager,
     id: string,

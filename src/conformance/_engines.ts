@@ -9,7 +9,7 @@ import { createEngine } from "../engine.ts";
 import { StoreLockedError, TaskExistsError } from "../errors.ts";
 import type { WorkFunction } from "../types.ts";
 import { assert, assertEquals, assertRejects, eventually } from "./_assert.ts";
-import type { DriverSubject, SuiteTest } from "./mod.ts";
+import type { Capabilities, SuiteTest } from "./_types.ts";
 
 const count: WorkFunction<{ n: number; to: number }, number> = (
   s,
@@ -17,7 +17,7 @@ const count: WorkFunction<{ n: number; to: number }, number> = (
 ) => (s.n >= s.to ? ctx.done(s.n) : { n: s.n + 1, to: s.to });
 
 /** Registers the tests that run engines over the driver. */
-export function engineTests(it: SuiteTest, caps: NonNullable<DriverSubject["capabilities"]>): void {
+export function engineTests(it: SuiteTest, caps: Capabilities): void {
   // ---- through the engine ----
 
   it("an engine runs a task to done and the result survives a restart", async (store) => {
@@ -78,7 +78,8 @@ export function engineTests(it: SuiteTest, caps: NonNullable<DriverSubject["capa
     await second.close();
   });
 
-  it("a step returning an unstorable state fails its task and keeps the last committed state", async (store) => {
+  const unstorable = "a step returning an unstorable state fails its task, keeping its last commit";
+  it(unstorable, async (store) => {
     const bad: WorkFunction<{ n: number }> = (
       s,
     ) => (s.n === 2 ? { n: 3, f: () => 0 } as never : { n: s.n + 1 });
@@ -121,7 +122,9 @@ export function engineTests(it: SuiteTest, caps: NonNullable<DriverSubject["capa
   });
 
   if (caps.concurrentEngines) {
-    it("two engines on one store never step a task at the same time, and one takes over when the other closes", async (store) => {
+    const twoEngines = "two engines on one store never step a task at once, and one takes over " +
+      "when the other closes";
+    it(twoEngines, async (store) => {
       let active = 0;
       let overlap = false;
       const steps: number[] = [];

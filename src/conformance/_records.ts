@@ -8,7 +8,7 @@
 import type { Driver, TaskRecord } from "../contract.ts";
 import { StateNotStorableError } from "../errors.ts";
 import { assert, assertEquals } from "./_assert.ts";
-import type { DriverSubject, StoreUnderTest, SuiteTest } from "./mod.ts";
+import type { Capabilities, StoreUnderTest, SuiteTest } from "./_types.ts";
 
 /** A record with defaults for what `patch` leaves out. */
 export function record(id: string, patch: Partial<TaskRecord> = {}): TaskRecord {
@@ -37,7 +37,7 @@ async function opened(store: StoreUnderTest): Promise<Driver> {
 }
 
 /** Registers the record tests. */
-export function recordTests(it: SuiteTest, caps: NonNullable<DriverSubject["capabilities"]>): void {
+export function recordTests(it: SuiteTest, caps: Capabilities): void {
   it("get() of a missing id is undefined", async (store) => {
     const d = await opened(store);
     assertEquals(await d.get("nope"), undefined);
@@ -206,7 +206,8 @@ export function recordTests(it: SuiteTest, caps: NonNullable<DriverSubject["capa
     await d.close?.();
   });
 
-  it("a record is a copy: mutating it after commit or after get changes nothing stored", async (store) => {
+  const copies = "a record is a copy: mutating it after commit or get changes nothing stored";
+  it(copies, async (store) => {
     const d = await opened(store);
     const state = { list: [1, 2], inner: { x: 1 } };
     const r = record("a", { state });
