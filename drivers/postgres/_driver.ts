@@ -137,7 +137,9 @@ export function createPostgresDriver(options: PostgresDriverOptions): Driver {
     });
     if (rows.length === 0) return undefined;
     const record = recordOf(rows[0]!.body, names.table, key);
-    return record.id === id ? record : undefined;
+    if (record.id !== id) return undefined;
+    open?.feed.saw(key, record);
+    return record;
   }
 
   async function list(query: ListQuery = {}): Promise<TaskRecord[]> {

@@ -21,6 +21,8 @@ import type { Database } from "./_pg.ts";
 import { recordOf } from "./_record.ts";
 import type { Names } from "./_schema.ts";
 
+const ACTIVE = ["pending", "running", "paused"];
+
 type Item = { events: DriverEvent[] } | { keys: Set<string> } | { freed: string[] };
 
 interface Seen {
@@ -98,6 +100,16 @@ export class Feed {
     } catch {
       // A payload this stater cannot read (another version's): skip it.
     }
+  }
+
+  /**
+   * Notes a record the engine read by itself (`get`, `list`), so that a scan
+   * tells when it leaves the unfinished statuses or goes, even if no scan saw
+   * it before.
+   */
+  saw(key: string, record: { rev: number; work: string; status: string }): void {
+    if (this.pollMs === undefined || !ACTIVE.includes(record.status)) return;
+    (this.#seen ??= new Map()).set(key, { rev: record.rev, work: record.work });
   }
 
   /** Resolves once everything heard so far has been delivered. */
@@ -185,7 +197,8 @@ export class Feed {
   async #scan(): Promise<void> {
     const { rows } = await this.db.read("look for other engines' commits", {
       text: `SELECT id, rev, work, written_by FROM ${this.names.table}
-        WHERE status IN ('pending', 'running', 'paused')`,
+        WHERE status = ANY($1::text[])`,
+      values: [ACTIVE],
     });
     const before = this.#seen ?? new Map<string, Seen>();
     const now = new Map<string, Seen>();
