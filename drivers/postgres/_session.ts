@@ -14,7 +14,7 @@
  * @module
  */
 
-import { DriverError } from "../../src/driver.ts";
+import { DriverError, serial } from "../../src/driver.ts";
 import { mapPgError, NAME } from "./_errors.ts";
 import type { PgClient, PgNotification } from "./_options.ts";
 import { type Database, pause } from "./_pg.ts";
@@ -41,6 +41,7 @@ export class Session {
   #held = false;
   #stopped = false;
   #reconnecting = false;
+  readonly #oneAtATime = serial();
 
   constructor(
     private readonly db: Database,
@@ -140,8 +141,11 @@ export class Session {
    * heard: the server delivers them to a listening session before it
    * answers the session's next query.
    */
-  async sync(): Promise<void> {
-    await this.#client?.query("SELECT 1").catch(() => {});
+  sync(): Promise<void> {
+    // One query at a time on this connection: each caller's goes after the one before.
+    return this.#oneAtATime(async () => {
+      await this.#client?.query("SELECT 1").catch(() => {});
+    });
   }
 
   /** Closes the connection: the lock goes with it. */
