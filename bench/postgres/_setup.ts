@@ -1,7 +1,7 @@
 /**
  * What the postgres benchmarks share: a throwaway cluster (`fsync` and
- * `synchronous_commit` on, as in the tests), a fresh schema per run, the
- * raw baseline loop, and rates.
+ * `synchronous_commit` on, as in the tests), a fresh schema per run, a
+ * small record body, an engine run, and medians.
  */
 
 import pg from "pg";
@@ -41,38 +41,6 @@ export const BODY = new TextEncoder().encode(
     updatedAt: 1,
   }, { n: 1, to: 1000 }]),
 );
-
-/**
- * The raw primitive: one `UPDATE … WHERE rev = $n` per transaction (a
- * statement outside BEGIN is one), awaited one after the other, with `pg`.
- * Resolves with the ms it took for `steps` updates.
- */
-export async function rawLoop(cluster: Cluster, steps: number): Promise<number> {
-  return withSchema(cluster, async (schema) => {
-    const pool = new pg.Pool({ connectionString: cluster.url, max: 2 });
-    const table = `"${schema}".raw`;
-    await pool.query(
-      `CREATE TABLE ${table} (id text PRIMARY KEY, rev bigint NOT NULL, body bytea)`,
-    );
-    await pool.query(`INSERT INTO ${table} VALUES ('k', 0, $1)`, [BODY]);
-    const t0 = performance.now();
-    for (let n = 0; n < steps; n++) {
-      const result = await pool.query(
-        `UPDATE ${table} SET rev = $1, body = $2 WHERE id = 'k' AND rev = $3`,
-        [n + 1, BODY, n],
-      );
-      if (result.rowCount !== 1) throw new Error("the raw loop lost its compare-and-set");
-    }
-    const ms = performance.now() - t0;
-    await pool.end();
-    return ms;
-  });
-}
-
-/** Steps a second. */
-export function rate(steps: number, ms: number): number {
-  return Math.round((steps * 1000) / ms);
-}
 
 /** The median of `values`. */
 export function median(values: number[]): number {
