@@ -92,6 +92,7 @@ describe("defect 10: a project that installs the packed tarball", () => {
       "stater/drivers/fs",
       "stater/drivers/indexeddb",
       "stater/drivers/deno-kv",
+      "stater/drivers/postgres",
     ]));
     const imports = entries.map((name, i) => `import * as entry${i} from "${name}";`);
     await writeFile(
@@ -144,6 +145,7 @@ describe("defect 15: the npm tarball", () => {
       "README.md",
       "package.json",
       "drivers/deno-kv/README.md",
+      "drivers/postgres/README.md",
       "drivers/fs/README.md",
       "drivers/indexeddb/README.md",
       "dist/src/mod.js",
