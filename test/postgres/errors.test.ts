@@ -128,13 +128,14 @@ describe("postgres driver errors", () => {
     const driver = await db.open("me");
     await driver.commit([{ type: "put", record: record("a"), expectRev: 0 }]);
     await db.admin.query(`ALTER TABLE ${db.table} RENAME COLUMN body TO contents`);
-    const altered = await driver.get("a").catch((error) => error);
+    const altered = await Promise.resolve(driver.get("a")).catch((error) => error);
     expect(altered).toBeInstanceOf(DriverError);
     expect(altered.code).toBe("TABLE_CHANGED");
     expect(altered.message).toContain("altered outside stater");
     await db.admin.query(`DROP TABLE ${db.table} CASCADE`);
-    const dropped = await driver.commit([{ type: "put", record: record("a", 2), expectRev: 1 }])
-      .catch((error) => error);
+    const dropped = await Promise.resolve(
+      driver.commit([{ type: "put", record: record("a", 2), expectRev: 1 }]),
+    ).catch((error) => error);
     expect(dropped).toBeInstanceOf(DriverError);
     expect(dropped.code).toBe("TABLE_CHANGED");
   });
