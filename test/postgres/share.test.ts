@@ -6,10 +6,9 @@
  */
 import { join } from "node:path";
 import { it } from "vitest";
-import { createEngine } from "../../src/mod.ts";
 import { postgresDriver } from "../../drivers/postgres/mod.ts";
 import { removeDir, tempDir } from "../fs/_subject.ts";
-import { shareTest } from "../share/_share.ts";
+import { doneResults, shareTest } from "../share/_share.ts";
 import { url, useDatabase } from "./_db.ts";
 
 const db = useDatabase();
@@ -26,16 +25,7 @@ it(
         tasks: 40,
         steps: 500,
         stepMs: 100,
-      }, async () => {
-        const engine = await createEngine({
-          driver: postgresDriver({ url: url(), schema: db.schema }),
-          work: { job: () => ({ n: 0, sum: 0 }) },
-          autoResume: false,
-        });
-        const done = await engine.list({ status: "done" });
-        await engine.close();
-        return done.map((info) => info.result);
-      });
+      }, () => doneResults(postgresDriver({ url: url(), schema: db.schema })));
     } finally {
       await removeDir(dir);
     }
