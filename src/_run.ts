@@ -77,7 +77,7 @@ export class Runner {
     if (isActive(record.status)) this.#holding.lost("another engine committed a newer revision");
   }
 
-  /** Lets another engine have the task (the balance): at the next step boundary, commit and let go. */
+  /** Lets another engine have the task (the balance): commit at the next step boundary, let go. */
   yieldRun(): void {
     this.requestStop("yield");
   }

@@ -26,13 +26,25 @@ const SOCKET_CODES = new Set([
 /** SQLSTATEs of a server that is going away or not there yet (the session ends). */
 const SERVER_GONE = new Set(["57P01", "57P02", "57P03", "57P05"]);
 
+/** What `pg` says when a connection is gone. */
+const CONNECTION_LOST = new RegExp(
+  [
+    "Connection terminated",
+    "connection error and is not queryable",
+    "not queryable",
+    "timeout exceeded when trying to connect",
+    "Client was closed",
+    "server closed the connection",
+  ].join("|"),
+  "i",
+);
+
 /** Whether the client's connection failed or broke, rather than the server refusing a statement. */
 export function isConnectionLoss(error: unknown): boolean {
   const code = errorCode(error) ?? "";
   if (SOCKET_CODES.has(code) || SERVER_GONE.has(code) || code.startsWith("08")) return true;
   const message = error instanceof Error ? error.message : "";
-  return /Connection terminated|connection error and is not queryable|not queryable|timeout exceeded when trying to connect|Client was closed|server closed the connection/i
-    .test(message);
+  return CONNECTION_LOST.test(message);
 }
 
 /** Whether the server rolled the statement back for a reason that trying again mends. */

@@ -94,7 +94,7 @@ export const CURRENT_LAYOUT = LAYOUT.length;
 
 const COMMENT = /^stater task store, layout (\d+)$/;
 
-/** The layout of the store's table: 0 when there is none; `undefined` for a table that is no store. */
+/** The layout of the store's table: 0 when there is none; `undefined` for a table not a store. */
 async function layoutOf(db: PgPool | PgClient, names: Names): Promise<number | undefined> {
   const { rows } = await db.query({
     text: "SELECT to_regclass($1) IS NOT NULL AS found, obj_description(to_regclass($1), " +
