@@ -57,7 +57,11 @@ export function resolveOptions(options: PostgresDriverOptions): ResolvedOptions 
       'postgresDriver() needs an options object, such as { url: "postgres://localhost/app" }',
     );
   }
-  const { url, pool } = options;
+  const { url } = options;
+  if (options.sql !== undefined && options.pool !== undefined) {
+    throw new TypeError("postgresDriver() takes sql or pool (the same thing), not both");
+  }
+  const pool = options.pool ?? options.sql;
   if (url !== undefined && (typeof url !== "string" || url === "")) {
     throw new TypeError(
       'postgresDriver() url must be a connection URL string, such as "postgres://user@host/db"',
@@ -69,11 +73,11 @@ export function resolveOptions(options: PostgresDriverOptions): ResolvedOptions 
       typeof pool.connect !== "function")
   ) {
     throw new TypeError(
-      "postgresDriver() pool must be a pg.Pool, such as new pg.Pool({ connectionString })",
+      "postgresDriver() pool (or sql) must be a pg.Pool, such as new pg.Pool({ connectionString })",
     );
   }
   if (url !== undefined && pool !== undefined) {
-    throw new TypeError("postgresDriver() takes url or pool, not both");
+    throw new TypeError("postgresDriver() takes url or pool (sql), not both");
   }
   if (options.listen !== undefined && typeof options.listen !== "boolean") {
     throw new TypeError(`postgresDriver() listen must be a boolean, got ${typeof options.listen}`);

@@ -78,6 +78,8 @@ export interface PostgresDriverOptions {
    * (for `LISTEN`), so give it room for one more.
    */
   pool?: PgPool;
+  /** The same as `pool`, by the name the API's overview gives the user's client. */
+  sql?: PgPool;
   /**
    * The schema of the driver's table, created if missing.
    *

@@ -1,6 +1,6 @@
 /**
- * `postgresDriver({ url } | { pool })`: task records in a Postgres table,
- * shared by many workers on many machines, on Node and on Deno, through
+ * `postgresDriver({ url } | { pool })` (`{ sql }` is `pool` by another name):
+ * task records in a Postgres table, shared by many workers on many machines, on Node and on Deno, through
  * `pg` (node-postgres, an optional peer dependency imported at first use).
  *
  * - A commit batch is one statement, so one transaction and one round trip:

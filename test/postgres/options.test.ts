@@ -11,7 +11,10 @@ describe("postgresDriver() options", () => {
   it("refuses wrong options with a TypeError or RangeError that says what to pass", () => {
     expect(() => postgresDriver({ url: "" })).toThrow(TypeError);
     expect(() => postgresDriver({ url: "postgres://x", pool: new pg.Pool() })).toThrow(
-      "url or pool, not both",
+      "url or pool (sql), not both",
+    );
+    expect(() => postgresDriver({ sql: new pg.Pool(), pool: new pg.Pool() })).toThrow(
+      "sql or pool (the same thing), not both",
     );
     expect(() => postgresDriver({ pool: {} as never })).toThrow("pg.Pool");
     expect(() => postgresDriver({ schema: "" })).toThrow(TypeError);
@@ -24,6 +27,28 @@ describe("postgresDriver() options", () => {
     expect(() => postgresDriver({ poolSize: 1 })).toThrow("at least 2");
     expect(() => postgresDriver({ listen: "yes" as never })).toThrow(TypeError);
     expect(() => postgresDriver(null as never)).toThrow(TypeError);
+  });
+
+  it("takes the program's own pg.Pool as sql, as it does as pool", async () => {
+    const pool = new pg.Pool({ connectionString: url(), max: 3 });
+    pool.on("error", () => {});
+    const driver = postgresDriver({ sql: pool, schema: "own_pool_as_sql" });
+    await driver.open!({ owner: "me", report() {} });
+    const record = {
+      id: "a",
+      work: "w",
+      status: "pending" as const,
+      state: { n: 1 },
+      step: 0,
+      rev: 1,
+      createdAt: 1,
+      updatedAt: 1,
+    };
+    expect(await driver.commit([{ type: "put", record, expectRev: 0 }])).toEqual([{ ok: true }]);
+    expect((await driver.get("a"))?.state).toEqual({ n: 1 });
+    await driver.close!();
+    await pool.query('DROP SCHEMA "own_pool_as_sql" CASCADE');
+    await pool.end();
   });
 
   it("importing the driver and making one loads no pg; opening it does", async () => {
