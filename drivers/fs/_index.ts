@@ -16,8 +16,10 @@ import { deleteLine, type Entry, type Line } from "./_record.ts";
 
 /** Whether a task in `status` never steps again by itself. */
 export function isFinished(status: TaskStatus): boolean {
-  return FINISHED_STATUSES.includes(status);
+  return FINISHED.has(status);
 }
+
+const FINISHED = new Set(FINISHED_STATUSES);
 
 /** The in-memory index of a store. */
 export class StoreIndex {
@@ -30,11 +32,15 @@ export class StoreIndex {
   /** Journal ids whose latest line is finished or a delete: what a compaction moves out. */
   movable = 0;
 
-  /** Applies a journal line (replayed at open, or just committed). */
+  /** Applies a journal line (replayed at open). */
   applyJournal(line: Line): void {
-    const id = line.put ? line.put.id : line.deleted;
+    if (line.put) this.set(line.put.id, line.put);
+    else this.set(line.deleted, null);
+  }
+
+  /** Sets the latest journal entry of `id` (`null`: deleted), as a commit does. */
+  set(id: string, entry: Entry | null): void {
     this.#count(this.journal.get(id), -1);
-    const entry = line.put ?? null;
     this.journal.set(id, entry);
     this.#count(entry, 1);
   }

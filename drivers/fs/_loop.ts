@@ -1,10 +1,11 @@
 /**
- * A bound on how long blocking commits hold the event loop. Lone commits
- * (one task stepping alone) use blocking calls, which are faster, but while
- * they run nothing else of the process does (timers, I/O, an HTTP server).
- * So blocking calls are used only while they are quick (the last lone commit
- * took less than the budget: a slow or busy disk costs the asynchronous
- * calls little, and would hold the loop long), and the watch notes when the
+ * A bound on how long blocking commits hold the event loop. Commits write
+ * with a blocking call, and lone ones (one task stepping alone) flush with
+ * one too, which is faster, but while they run nothing else of the process
+ * does (timers, I/O, an HTTP server). So blocking calls are used only while
+ * they are quick (the last one took less than the budget: a slow or busy
+ * disk costs the asynchronous calls little, and would hold the loop long),
+ * and the watch notes when the
  * event loop last turned (a `setImmediate` armed while commits run fires on
  * each turn) and makes a commit wait for a turn once the loop has not turned
  * for the budget.
