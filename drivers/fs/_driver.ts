@@ -22,6 +22,7 @@ import {
   type WriteResult,
 } from "../../src/driver.ts";
 import { mapFsError } from "./_errors.ts";
+import { FORMAT } from "./_file.ts";
 import { isFinished } from "./_index.ts";
 import { takeLock } from "./_lock.ts";
 import { deleteLine, type Entry, putLine, readRecord } from "./_record.ts";
@@ -169,8 +170,8 @@ export function createFsDriver(options: FsDriverOptions, faults: FsFaults = {}):
     const lock = await takeLock(dir, context.owner);
     try {
       session = await openSession(dir, lock, context, faults, maxBlockMs);
-      // A journal of format 1 is rewritten in this driver's format before anything is appended.
-      if (session.format === 1) await compact(session);
+      // A journal of an older format is rewritten in this driver's before anything is appended.
+      if (session.format !== FORMAT) await compact(session);
     } catch (error) {
       await session?.journal.close().catch(() => {});
       session = undefined;

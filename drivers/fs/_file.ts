@@ -27,8 +27,12 @@ const utf8 = (s: string) => (encoder ??= new TextEncoder()).encode(s);
 const text = (bytes: Uint8Array) =>
   (decoder ??= new TextDecoder("utf-8", { fatal: true })).decode(bytes);
 
-/** The format this driver writes: 2 (frames after the header carry `back`). It reads 1 and 2. */
-export const FORMAT = 2;
+/**
+ * The format this driver writes: 3. It reads 1, 2 and 3: from 2 on, frames
+ * after the header carry `back`; from 3 on, puts may be in the short form
+ * (see `_record.ts`).
+ */
+export const FORMAT = 3;
 
 /** The first frame of every store file. */
 export function headerFrame(kind: string, extra: Record<string, unknown> = {}): Uint8Array {
@@ -105,7 +109,7 @@ export async function readStoreFile(
     header = {};
   }
   if (header.stater !== "fs" || header.kind !== kind) throw notStaterFile(path, kind);
-  if (header.v !== 1 && header.v !== FORMAT) {
+  if (header.v !== 1 && header.v !== 2 && header.v !== FORMAT) {
     throw new StoreCorruptError(
       `${path} was written by a newer stater (format ${
         String(header.v)

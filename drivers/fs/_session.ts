@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { type DriverContext, type StaterError, StoreCorruptError } from "../../src/driver.ts";
 import { mapFsError } from "./_errors.ts";
 import type { FsFaults } from "./_faults.ts";
-import { headerFrame, readStoreFile, removeFile, replaceFile } from "./_file.ts";
+import { FORMAT, headerFrame, readStoreFile, removeFile, replaceFile } from "./_file.ts";
 import { StoreIndex } from "./_index.ts";
 import { AppendFile } from "./_journal.ts";
 import type { HeldLock } from "./_lock.ts";
@@ -36,7 +36,7 @@ export interface Session {
   report(error: unknown): void;
   /** Set after a failure that leaves the files in an unknown state: commits are refused until `recover` succeeds. */
   broken?: StaterError;
-  /** The format of the journal as it was found at open (1: to be rewritten before any append). */
+  /** The format of the journal as it was found at open (older than `FORMAT`: to be rewritten before any append). */
   format: number;
   /** Failures injected by tests. */
   faults: FsFaults;
@@ -94,7 +94,7 @@ export async function openSession(
     journal: await AppendFile.open(path, size),
     segments,
     report: context.report,
-    format: typeof read?.header.v === "number" ? read.header.v : 2,
+    format: typeof read?.header.v === "number" ? read.header.v : FORMAT,
     faults,
     lastBatch: 0,
     loop: new LoopWatch(maxBlockMs, faults.now),
