@@ -120,29 +120,31 @@ export function createFsDriver(options: FsDriverOptions, faults: FsFaults = {}):
     // asynchronous, so the event loop is free while the disk flushes.
     const lone = writes.length === 1 && s.lastBatch === 1;
     s.lastBatch = writes.length;
-    const block = s.loop.mayBlock;
-    const turn = block ? s.loop.due() : undefined;
+    const loop = s.loop;
+    const blockWrite = loop.write.mayBlock();
+    const blockFlush = strict && lone && loop.flush.mayBlock();
+    const turn = blockWrite || blockFlush ? loop.due() : undefined;
     if (turn) await turn;
-    const started = s.loop.now();
+    let started = loop.now();
     try {
       faults.beforeAppend?.(s.journal.path);
-      await s.journal.append(text, block);
+      await s.journal.append(text, blockWrite);
     } catch (error) {
       const mapped = mapFsError(error, `append a commit to ${s.journal.path}`);
       if (s.journal.damaged) s.broken = mapped;
       throw mapped;
     }
-    const wrote = s.loop.now();
+    if (blockWrite) loop.write.took(loop.now() - started);
     if (strict) {
+      started = loop.now();
       try {
-        await s.journal.flush(block && lone);
+        await s.journal.flush(blockFlush);
       } catch (error) {
         // After a failed fdatasync the written bytes may or may not be on the disk: recover first.
         throw (s.broken = mapFsError(error, `flush ${s.journal.path} to the disk`));
       }
+      if (blockFlush) loop.flush.took(loop.now() - started);
     } else flushLater(s);
-    // What decides whether the next blocking calls are quick: what this one blocked for, or would have.
-    s.loop.took((lone ? s.loop.now() : wrote) - started);
     for (const [id, entry] of staged) s.index.set(id, entry);
     if (compactionDue(s)) {
       // The commit stands (it is in the journal, and in memory). A compaction that failed before
