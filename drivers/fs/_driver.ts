@@ -102,7 +102,7 @@ export function createFsDriver(options: FsDriverOptions, faults: FsFaults = {}):
         continue;
       }
       try {
-        const entry = putLine(write.record);
+        const entry = putLine(write.record, current);
         staged.set(id, entry);
         lines.push(entry.line);
         results.push(OK);

@@ -5,13 +5,14 @@
  */
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Driver } from "../../src/mod.ts";
 import { encodeRecordBody, type TaskRecord } from "../../src/driver.ts";
 import { fsDriver } from "../../drivers/fs/mod.ts";
 import { frame } from "../../drivers/fs/_frame.ts";
 import { FORMAT } from "../../drivers/fs/_file.ts";
-import { putLine } from "../../drivers/fs/_record.ts";
+import { putLine, readRecord } from "../../drivers/fs/_record.ts";
 import { record } from "./_records.ts";
 import { removeDir, tempDir } from "./_subject.ts";
 
@@ -91,6 +92,9 @@ describe("fs formats", () => {
       rec("tab\tand\nnewline", 1, { work: "w\t2" }),
     ];
     expect(putLine(records[0]!).line.split("\t")[0]).toBe('["p","plain","running","w",1,1,1,1]');
+    expect(putLine(rec("t", 7, { step: 6, createdAt: 2, updatedAt: 9 })).line).toMatch(
+      /^\["p","t","running","w",2,7,6,9\]\t/,
+    );
     expect(putLine(records[6]!).line.split("\t")[0]).toBe('["p","nan-time","running","w",1]');
     const d = await open();
     expect(await d.commit(records.map((record) => ({ type: "put", record, expectRev: 0 }))))
@@ -104,5 +108,49 @@ describe("fs formats", () => {
     }
     expect(Object.is((await again.get("nan-time"))!.updatedAt, -0)).toBe(true);
     await again.close!();
+  });
+
+  it("the short head is the JSON of its fields, with the text a previous commit left reused only when it still holds", () => {
+    const numbers = fc.oneof(
+      fc.integer({ min: 0, max: 2_000_000_000 }),
+      fc.constantFrom(0, 999_999_999, 1e9, 1e9 + 1, 1_764_576_000_123, Number.MAX_SAFE_INTEGER),
+      fc.maxSafeNat(),
+      fc.double({ noNaN: true, noDefaultInfinity: true, min: -1e22, max: 1e22 }),
+    );
+    const heads = fc.record({
+      id: fc.string(),
+      status: fc.constantFrom("pending", "running", "paused"),
+      work: fc.string(),
+      createdAt: numbers,
+      rev: numbers,
+      step: numbers,
+      updatedAt: numbers,
+    });
+    fc.assert(
+      fc.property(heads, heads, (first, second) => {
+        const a = rec(first.id, 1, first as Partial<TaskRecord>);
+        const b = rec(first.id, 2, { ...second, id: first.id } as Partial<TaskRecord>);
+        const previous = putLine(a);
+        for (const [r, entry] of [[a, previous], [b, putLine(b, previous)]] as const) {
+          const head = entry.line.split("\t")[0]!;
+          const expected = Object.is(r.createdAt, -0) || Object.is(r.rev, -0) ||
+              Object.is(r.step, -0) || Object.is(r.updatedAt, -0)
+            ? JSON.stringify(["p", r.id, r.status, r.work, r.rev])
+            : JSON.stringify([
+              "p",
+              r.id,
+              r.status,
+              r.work,
+              r.createdAt,
+              r.rev,
+              r.step,
+              r.updatedAt,
+            ]);
+          expect(head).toBe(expected);
+          expect(readRecord(entry, "test")).toEqual(r);
+        }
+      }),
+      { numRuns: 3000 },
+    );
   });
 });
