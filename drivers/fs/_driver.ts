@@ -145,7 +145,7 @@ export function createFsDriver(options: FsDriverOptions, faults: FsFaults = {}):
       }
       if (blockFlush) loop.flush.took(loop.now() - started);
     } else flushLater(s);
-    for (const [id, entry] of staged) s.index.set(id, entry);
+    staged.forEach((entry, id) => s.index.set(id, entry));
     if (compactionDue(s)) {
       // The commit stands (it is in the journal, and in memory). A compaction that failed before
       // replacing the journal leaves a longer one and is tried again later; one that failed after

@@ -99,9 +99,24 @@ function numberText(value: number): string {
 function shortParts(record: TaskRecord): string | undefined {
   let extra: Record<string, unknown> | undefined;
   for (const key in record) {
-    if (OWN_PLACE.has(key) || key === "result" || !hasOwn.call(record, key)) continue;
-    if (key === "__proto__") return undefined;
-    (extra ??= {})[key] = (record as unknown as Record<string, unknown>)[key];
+    // A switch on the names, several times faster here than a look-up in OWN_PLACE.
+    switch (key) {
+      case "id":
+      case "work":
+      case "status":
+      case "state":
+      case "step":
+      case "rev":
+      case "createdAt":
+      case "updatedAt":
+      case "result":
+        continue;
+      case "__proto__":
+        return undefined;
+    }
+    if (hasOwn.call(record, key)) {
+      (extra ??= {})[key] = (record as unknown as Record<string, unknown>)[key];
+    }
   }
   const withResult = "result" in record;
   let text = encode(record.state, "state");
