@@ -14,6 +14,22 @@ class Task {
   }
 }
 
+type Inspect = (value: unknown, options: unknown) => string;
+
+/** Makes the tasks of `proto` show as `Task { … }` in Node's and Deno's `console.log`. */
+export function inspectable(proto: { toJSON(): TaskInfo }): void {
+  Object.defineProperty(proto, Symbol.for("nodejs.util.inspect.custom"), {
+    value(this: typeof proto, _depth: number, options: unknown, inspect: Inspect) {
+      return inspectTask(this.toJSON(), (value) => inspect(value, options));
+    },
+  });
+  Object.defineProperty(proto, Symbol.for("Deno.customInspect"), {
+    value(this: typeof proto, inspect: Inspect, options: unknown) {
+      return inspectTask(this.toJSON(), (value) => inspect(value, options));
+    },
+  });
+}
+
 /** The text `console.log` prints for a task with snapshot `info`. */
 export function inspectTask(info: TaskInfo, inspect: (value: unknown) => string): string {
   const fields: Record<string, unknown> = {

@@ -46,6 +46,8 @@ export class Ownership {
     private readonly driver: Driver,
     private readonly owner: string,
     private readonly clock: Clock,
+    /** Called when this engine starts standing by for a task. */
+    private readonly standing: () => void = () => {},
   ) {}
 
   /** Whether tasks are owned one by one (the driver has `acquire`). */
@@ -112,6 +114,11 @@ export class Ownership {
     }, every);
   }
 
+  /** How many tasks this engine stands by for. */
+  get standingCount(): number {
+    return this.#standby.size;
+  }
+
   /** Whether task `id` waits here for another engine to let go of it. */
   standingBy(id: string): boolean {
     return this.#standby.has(id);
@@ -122,10 +129,12 @@ export class Ownership {
     if (!this.perTask || this.#closed || this.#standby.has(id)) return;
     const waiting = new AbortController();
     this.#standby.set(id, waiting);
+    this.standing();
     const done = () => {
       if (this.#standby.get(id) === waiting) this.#standby.delete(id);
     };
-    this.driver.acquire!(id, { owner: this.owner, wait: true, signal: waiting.signal }).then(
+    const options = { owner: this.owner, wait: true, signal: waiting.signal };
+    new Promise<Lease | undefined>((resolve) => resolve(this.driver.acquire!(id, options))).then(
       (lease) => {
         done();
         if (!lease) return;

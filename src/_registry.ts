@@ -14,6 +14,7 @@
  */
 
 import type { TaskRecord } from "./contract.ts";
+import type { CoreTask } from "./_core.ts";
 import type { Scheduler } from "./_scheduler.ts";
 import type { TaskImpl } from "./task.ts";
 
@@ -27,7 +28,7 @@ export class Registry {
 
   constructor(
     private readonly make: (record: TaskRecord) => TaskImpl,
-    private readonly scheduler: Scheduler<TaskImpl>,
+    private readonly scheduler: Scheduler<CoreTask>,
   ) {}
 
   /** The task with this id, if it is in memory and not removed. */

@@ -2,13 +2,14 @@
  * What an engine does with what other engines on the store publish: their
  * commits update the tasks in memory (and stop a run here that another
  * engine overtook), a running task gets an engine standing by to take it
- * over should its engine die, and their progress, messages and removals
- * reach this engine's listeners.
+ * over should its engine die, their progress, messages and removals reach
+ * this engine's listeners, and their presence tells the balance how many
+ * tasks they run.
  *
  * @module
  */
 
-import type { DriverEvent } from "./contract.ts";
+import type { DriverEvent, TaskRecord } from "./contract.ts";
 import type { Core } from "./_core.ts";
 import type { Registry } from "./_registry.ts";
 import type { TaskImpl } from "./task.ts";
@@ -41,6 +42,10 @@ export function hearOthers(core: Core, registry: Registry): (event: DriverEvent)
       }
       return;
     }
+    if (event.type === "presence") {
+      core.balance.heard(event);
+      return;
+    }
     const known = registry.lookup(event.id);
     if (event.type === "removed") {
       known?.markRemoved();
@@ -54,7 +59,7 @@ export function hearOthers(core: Core, registry: Registry): (event: DriverEvent)
     };
     if (known) deliver(known);
     else {
-      core.driver.get(event.id).then(
+      new Promise<TaskRecord | undefined>((resolve) => resolve(core.driver.get(event.id))).then(
         (record) => record && deliver(registry.materialize(record)),
         (error) => events.report(error),
       );

@@ -10,18 +10,13 @@
 
 import type { TaskRecord, TaskStatus } from "./contract.ts";
 import { commitLive, failTask, type Outcome, readRecord } from "./_commits.ts";
-import type { Core } from "./_core.ts";
+import type { Core, CoreTask } from "./_core.ts";
 import { Done } from "./done.ts";
-import {
-  isRetryable,
-  OwnershipLostError,
-  StateNotStorableError,
-  UnknownWorkError,
-} from "./errors.ts";
+import { isRetryable, StateNotStorableError, UnknownWorkError } from "./errors.ts";
 import { isActive, type LiveRecord } from "./_live.ts";
-import type { HoldEvents } from "./_ownership.ts";
-import type { Runnable } from "./_scheduler.ts";
-import type { StepContext, Task } from "./types.ts";
+import { BALANCE_EVERY_MS } from "./_balance.ts";
+import { Holding } from "./_holding.ts";
+import type { StepContext } from "./types.ts";
 import { abortReason, abortsStep, type Stop, stronger } from "./_stops.ts";
 import { isThenable, untilAborted, yieldToEventLoop } from "./_util.ts";
 
@@ -34,34 +29,26 @@ export class Runner {
   #abort: AbortController | undefined;
   #wake: (() => void) | undefined;
   #attempt = 1;
-  #lossReported = false;
+  #holding: Holding;
   #ctxDone = (result?: unknown) => new Done(result);
   #ctxProgress = (done: number, total?: number) => this.live.progressed(done, total);
   #ctxEmit = (message: unknown) => this.live.message(message);
   #sleepFn = (ms: number) => this.#sleep(ms);
 
   constructor(
-    private readonly task: Runnable & Task,
+    private readonly task: CoreTask,
     private readonly live: LiveRecord,
     private readonly core: Core,
     /** The record is gone from the store. */
     private readonly removed: () => void,
-  ) {}
+  ) {
+    this.#holding = new Holding(task, live, core, (kind) => this.requestStop(kind));
+  }
 
-  /** What a held lease tells this task. */
-  readonly holdEvents: HoldEvents = {
-    lost: (error) => {
-      if (error instanceof OwnershipLostError) return this.lostOwnership(error);
-      if (error !== undefined && (error as Error)?.name !== "AbortError") {
-        this.core.events.report(error, this.task);
-        return this.lostOwnership("its lease could not be renewed");
-      }
-      this.lostOwnership("its lease expired");
-    },
-    trouble: (error) => this.#trouble(error),
-  };
-
-  #trouble = (error: unknown) => this.core.events.report(error, this.task);
+  /** Holding the task's lease, losing it, standing by for it. */
+  get holding(): Holding {
+    return this.#holding;
+  }
 
   /** Asks the run to stop; all but `close` and `pause` also abort the step in flight. */
   requestStop(kind: Stop): void {
@@ -87,41 +74,19 @@ export class Runner {
     }
     this.requestStop("lost");
     this.live.adopt(record, true);
-    if (isActive(record.status)) this.lostOwnership("another engine committed a newer revision");
+    if (isActive(record.status)) this.#holding.lost("another engine committed a newer revision");
   }
 
-  /** Reports the loss of ownership once per run, and stops the run. */
-  lostOwnership(reason: string | OwnershipLostError): void {
-    this.requestStop("lost");
-    if (this.#lossReported) return;
-    this.#lossReported = true;
-    const error = typeof reason === "string"
-      ? new OwnershipLostError(this.task.id, reason)
-      : reason;
-    this.core.events.report(error, this.task);
-  }
-
-  /** Waits in the background until this engine can own the task; the scheduler decides then. */
-  standBy(): void {
-    const { ownership, scheduler, events } = this.core;
-    if (this.core.closing) return;
-    const task = this.task;
-    ownership.standBy(task.id, {
-      granted: (lease) =>
-        scheduler.granted(
-          task,
-          () => ownership.hold(lease, this.holdEvents),
-          () => void Promise.resolve(lease.release()).catch(this.#trouble),
-        ),
-      failed: (error) => events.report(error, task),
-    });
+  /** Lets another engine have the task (the balance): commit at the next step boundary, let go. */
+  yieldRun(): void {
+    this.requestStop("yield");
   }
 
   /** One run, until the task stops; ownership is released at its end. */
   async run(): Promise<void> {
     const { core, live, task } = this;
     this.#stop = undefined;
-    this.#lossReported = false;
+    this.#holding.newRun();
     this.#attempt = 1;
     const abort = new AbortController();
     this.#abort = abort;
@@ -129,8 +94,8 @@ export class Runner {
       if (core.ownership.perTask) {
         let fresh: TaskRecord | undefined;
         try {
-          if (!(await core.ownership.take(task.id, abort.signal, this.holdEvents))) {
-            if (!this.#stop && !core.closing) this.standBy();
+          if (!(await core.ownership.take(task.id, abort.signal, this.#holding.events))) {
+            if (!this.#stop && !core.closing) this.#holding.standBy();
             return;
           }
           fresh = await readRecord(core, task.id, this.#sleepFn);
@@ -155,6 +120,8 @@ export class Runner {
     } finally {
       this.#abort = undefined;
       await core.ownership.release(task.id);
+      // Handed over: the engines standing by take it; this one stands by too, a little later.
+      if (this.#stop === "yield") this.#holding.standByLater(BALANCE_EVERY_MS / 2);
     }
   }
 
@@ -172,7 +139,7 @@ export class Runner {
   #handle(outcome: Outcome): boolean {
     if (outcome === "ok") return true;
     if (outcome === "removed") this.removed();
-    else if (outcome === "taken") this.lostOwnership("another engine committed a newer revision");
+    else if (outcome === "taken") this.#holding.lost("another engine committed a newer revision");
     this.#stop = "lost";
     return false;
   }
@@ -286,6 +253,7 @@ export class Runner {
         await this.#commit("canceled", false);
         break;
       case "close":
+      case "yield":
         if (this.live.dirty) await this.#commit(this.live.status, false);
         break;
     }

@@ -33,7 +33,23 @@ export class Scheduler<T extends Runnable = Runnable> {
   #opening = true;
   #closing = false;
 
-  constructor(private readonly concurrency: number) {}
+  constructor(
+    private readonly concurrency: number,
+    /** Whether this engine takes over `task` now (the balance between engines). */
+    private readonly accepts: (task: T) => boolean = () => true,
+    /** A task started running here. */
+    private readonly started: () => void = () => {},
+  ) {}
+
+  /** How many tasks run now. */
+  get runningCount(): number {
+    return this.#running.size;
+  }
+
+  /** The tasks running now. */
+  running(): T[] {
+    return [...this.#running];
+  }
 
   /** Where `task` is. */
   phase(task: T): Phase {
@@ -68,14 +84,23 @@ export class Scheduler<T extends Runnable = Runnable> {
 
   /**
    * This engine may own `task` now (another engine let go of it): it runs
-   * if a slot is free; else this engine lets go of it at once, so that
-   * another engine standing by runs it, and asks again once it gets a slot.
+   * if a slot is free and the balance lets this engine take it; else this
+   * engine lets go of it at once, so that another engine standing by runs
+   * it, and asks again once it gets a slot, or a little later.
    */
-  granted(task: T, hold: () => void, letGo: () => void): void {
+  granted(task: T, hold: () => void, letGo: () => void, decline: () => void): void {
     if (this.#closing || task.removed || this.phase(task) !== "idle") return letGo();
-    if (this.slotFree) hold();
-    else letGo();
-    this.schedule(task);
+    if (!this.slotFree) {
+      letGo();
+      this.schedule(task);
+    } else if (!this.accepts(task)) {
+      // This engine runs its share already: another engine's turn.
+      letGo();
+      decline();
+    } else {
+      hold();
+      this.schedule(task);
+    }
   }
 
   /** Takes `task` out of the line, if it waits there. */
@@ -88,6 +113,7 @@ export class Scheduler<T extends Runnable = Runnable> {
 
   #launch(task: T): void {
     this.#running.add(task);
+    this.started();
     const run = task.run().finally(() => {
       this.#running.delete(task);
       this.#runs.delete(task);

@@ -21,6 +21,8 @@ export interface Settings {
   readonly autoResume: boolean;
   /** Most tasks stepping at once. */
   readonly concurrency: number;
+  /** This engine's share of the running tasks of a shared store, relative to other engines'. */
+  readonly share: number;
   /** Tries of one step in all. */
   readonly maxAttempts: number;
   /** How long `close()` waits for steps in flight, in ms. */
@@ -55,6 +57,11 @@ export function positive(
   return value;
 }
 
+function finite(name: string, value: number): number {
+  if (value === Infinity) throw new RangeError(`${name} must be a finite number, got Infinity`);
+  return value;
+}
+
 /** The settings of `options`; throws `TypeError` or `RangeError` for a wrong option. */
 export function settingsOf(options: EngineOptions): Settings {
   const work: WorkMap = options.work;
@@ -81,6 +88,7 @@ export function settingsOf(options: EngineOptions): Settings {
     createId: options.createId ?? randomId,
     autoResume: options.autoResume ?? true,
     concurrency: positive("concurrency", options.concurrency, Infinity, { integer: true }),
+    share: finite("share", positive("share", options.share, 1, { zero: true })),
     maxAttempts,
     closeTimeoutMs: positive("closeTimeoutMs", options.closeTimeoutMs, 1000, { zero: true }),
     retryDelay(attempt) {

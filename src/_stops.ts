@@ -6,10 +6,19 @@
  */
 
 /** Why a run stops. */
-export type Stop = "close" | "pause" | "pause-immediate" | "cancel" | "lost" | "remove";
+export type Stop =
+  | "yield"
+  | "close"
+  | "pause"
+  | "pause-immediate"
+  | "cancel"
+  | "lost"
+  | "remove";
 
 /** A stronger stop replaces a weaker one asked before it. */
 const STOP_RANK: Record<Stop, number> = {
+  /** Let another engine have it (balance): commit, release, stand by. */
+  yield: 0,
   close: 1,
   pause: 2,
   "pause-immediate": 3,

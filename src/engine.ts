@@ -6,9 +6,10 @@
  * @module
  */
 
+import { balanceOf } from "./_balance.ts";
 import { CommitQueue } from "./_commit_queue.ts";
 import type { TaskRecord } from "./contract.ts";
-import type { Core } from "./_core.ts";
+import type { Core, CoreTask } from "./_core.ts";
 import { EngineClosedError, TaskExistsError, UnknownWorkError } from "./errors.ts";
 import { EventBus } from "./_events.ts";
 import { infoOf } from "./_live.ts";
@@ -52,14 +53,22 @@ class EngineImpl implements Engine {
     this.#settings = settings;
     this.owner = settings.owner;
     const isClosing = () => this.#closing;
-    const scheduler = new Scheduler<TaskImpl>(settings.concurrency);
+    const wake = () => balance.wake();
+    const scheduler = new Scheduler<CoreTask>(
+      settings.concurrency,
+      (task) => balance.accepts(task.id),
+      wake,
+    );
+    const ownership = new Ownership(driver, settings.owner, settings.clock, wake);
+    const balance = balanceOf(settings, driver, scheduler, ownership);
     this.#core = {
       settings,
       driver,
       queue: new CommitQueue(driver),
       events: new EventBus(),
-      scheduler: scheduler as Scheduler<never>,
-      ownership: new Ownership(driver, settings.owner, settings.clock),
+      scheduler,
+      ownership,
+      balance,
       awaited: new Set(),
       get closing() {
         return isClosing();
@@ -68,8 +77,8 @@ class EngineImpl implements Engine {
     this.#registry = new Registry((record) => new TaskImpl(this.#core, record), scheduler);
   }
 
-  get #scheduler(): Scheduler<TaskImpl> {
-    return this.#core.scheduler as Scheduler<never>;
+  get #scheduler(): Scheduler<CoreTask> {
+    return this.#core.scheduler;
   }
 
   async open(): Promise<void> {
@@ -221,6 +230,7 @@ class EngineImpl implements Engine {
       await all;
     }
     await this.#core.queue.drain();
+    this.#core.balance.close();
     this.#core.ownership.close();
     this.#unsubscribe?.();
     for (const task of this.#registry.alive()) task.closed();

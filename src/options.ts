@@ -54,6 +54,14 @@ export interface EngineOptions<W extends WorkMap = WorkMap> {
   retry?: RetryOptions;
   /** When to commit. @default every step */
   checkpoint?: CheckpointOptions;
+  /**
+   * This engine's share of the tasks running on a store shared with other
+   * engines, relative to theirs: an engine with share 2 runs twice as many as
+   * one with share 1 (each within its `concurrency`). 0: it takes over no
+   * task from others, and hands the tasks it runs to engines that take them.
+   * @default 1
+   */
+  share?: number;
   /** This engine's identity for ownership of tasks. @default a random UUID */
   owner?: string;
   /** How long `close()` lets steps in flight finish before aborting them, in ms. @default 1000 */

@@ -23,7 +23,7 @@ import { ResultWaiter } from "./_result.ts";
 import { Runner } from "./_run.ts";
 import type { Runnable } from "./_scheduler.ts";
 import { type Serial, serial } from "./_serial.ts";
-import { inspectTask } from "./_inspect.ts";
+import { inspectable } from "./_inspect.ts";
 import { allowed, type Control } from "./_controls.ts";
 import type { EngineEvents, PauseOptions, Task, TaskInfo } from "./types.ts";
 import { type CleanupReason, runCleanup } from "./work.ts";
@@ -80,23 +80,6 @@ export class TaskImpl implements Task, Runnable {
     return this.#core.events.onTask(this, type, listener);
   }
 
-  /** How `console.log` shows it on Node. */
-  [Symbol.for("nodejs.util.inspect.custom")](
-    _depth: number,
-    options: unknown,
-    inspect: (value: unknown, options: unknown) => string,
-  ): string {
-    return inspectTask(this.toJSON(), (value) => inspect(value, options));
-  }
-
-  /** How `console.log` shows it on the Deno runtime. */
-  [Symbol.for("Deno.customInspect")](
-    inspect: (value: unknown, options: unknown) => string,
-    options: unknown,
-  ): string {
-    return inspectTask(this.toJSON(), (value) => inspect(value, options));
-  }
-
   // ---- controls ----
 
   /** Checks the engine, the removal and the table of controls for `control`; true: a no-op. */
@@ -108,6 +91,10 @@ export class TaskImpl implements Task, Runnable {
       // Paused here only, because the store refused a commit: the stored status counts.
       status: status === "paused" ? record.status : status,
     });
+  }
+
+  #assertWork(): void {
+    if (!this.#core.settings.workFn(this.work)) throw new UnknownWorkError([this.work], [this.id]);
   }
 
   #write(change: (record: TaskRecord) => Partial<TaskRecord> | undefined): Promise<boolean> {
@@ -128,9 +115,9 @@ export class TaskImpl implements Task, Runnable {
   start(): Promise<void> {
     return this.#control(async () => {
       if (this.#allowed("start")) return;
-      const { scheduler, ownership, settings } = this.#core;
+      const { scheduler, ownership } = this.#core;
       if (scheduler.phase(this) !== "idle" || ownership.standingBy(this.id)) return;
-      if (!settings.workFn(this.work)) throw new UnknownWorkError([this.work], [this.id]);
+      this.#assertWork();
       if (this.#live.status === "paused") {
         if (this.#live.record.status === "paused") {
           await this.#write((rec) => (rec.status === "paused" ? { status: "pending" } : undefined));
@@ -174,9 +161,7 @@ export class TaskImpl implements Task, Runnable {
   retry(): Promise<void> {
     return this.#control(async () => {
       if (this.#allowed("retry")) return;
-      if (!this.#core.settings.workFn(this.work)) {
-        throw new UnknownWorkError([this.work], [this.id]);
-      }
+      this.#assertWork();
       await this.#write((rec) =>
         rec.status === "failed" ? { status: "pending", error: undefined } : undefined
       );
@@ -188,9 +173,8 @@ export class TaskImpl implements Task, Runnable {
     return this.#control(async () => {
       if (this.#allowed("remove")) return;
       await this.#stopRun("remove");
-      const live = this.#live;
-      const unfinished = live.status !== "done" && live.status !== "canceled";
-      const state = live.state;
+      const { status, state } = this.#live;
+      const unfinished = status !== "done" && status !== "canceled";
       const result = await this.#core.queue.commit({ type: "delete", id: this.id });
       if (!result.ok) throw result.error ?? new TaskNotFoundError(this.id, "it changed meanwhile");
       const { driver, settings } = this.#core;
@@ -275,9 +259,14 @@ export class TaskImpl implements Task, Runnable {
     else this.#runner.requestStop("close");
   }
 
+  /** @internal Lets another engine have it, at its next step boundary (the balance). */
+  yieldRun(): void {
+    this.#runner.yieldRun();
+  }
+
   /** @internal Waits in the background until this engine owns the task, then runs it. */
   standBy(): void {
-    if (!this.#removed) this.#runner.standBy();
+    if (!this.#removed) this.#runner.holding.standBy();
   }
 
   /** @internal The engine closed: waiting `result()` calls reject. */
@@ -294,3 +283,6 @@ export class TaskImpl implements Task, Runnable {
     this.#result.settle();
   }
 }
+
+// `console.log(task)` shows the task, not its internals.
+inspectable(TaskImpl.prototype);
