@@ -73,8 +73,9 @@ export interface ReadFile extends Scan {
 
 function notStaterFile(path: string, kind: string): StoreCorruptError {
   return new StoreCorruptError(
-    `The fs driver found ${path}, which is not a stater ${kind} file or is damaged from its first ` +
-      `byte: move it out of the store folder (and restore the store from a backup if it was one)`,
+    `The fs driver found ${path}, which is not a stater ${kind} file or is damaged from its ` +
+      `first byte: move it out of the store folder (and restore the store from a backup if it ` +
+      `was one)`,
     { file: path, offset: 0 },
   );
 }
@@ -98,7 +99,8 @@ export async function readStoreFile(
   }
   const first = headerAt(bytes);
   if (!first) {
-    // Store files are written whole before they get their name, so only an empty one lacks a header.
+    // Store files are written whole before they get their name, so only an empty one lacks a
+    // header.
     if (bytes.every((b) => b === 0)) return undefined;
     throw notStaterFile(path, kind);
   }
@@ -123,7 +125,8 @@ export async function readStoreFile(
       return { offset: f.offset, text: text(f.payload) };
     } catch (cause) {
       throw new StoreCorruptError(
-        `The fs driver found a record in ${path} at byte ${f.offset} that is not UTF-8 text: restore the store from a backup`,
+        `The fs driver found a record in ${path} at byte ${f.offset} that is not UTF-8 text: ` +
+          `restore the store from a backup`,
         { file: path, offset: f.offset },
         { cause },
       );

@@ -57,7 +57,10 @@ export class StoreIndex {
     else map.delete(line.deleted);
   }
 
-  /** The entry of `id`: from the journal, else from the segments; `undefined` when the segments are needed but not loaded. */
+  /**
+   * The entry of `id`: from the journal, else from the segments; `undefined` when the segments are
+   * needed but not loaded.
+   */
   lookup(id: string): Entry | null | undefined {
     const entry = this.journal.get(id);
     if (entry !== undefined) return entry;
@@ -65,7 +68,9 @@ export class StoreIndex {
     return this.finished.get(id) ?? null;
   }
 
-  /** Every current entry matching the filter; `finished` must be loaded when `activeOnly` is false. */
+  /**
+   * Every current entry matching the filter; `finished` must be loaded when `activeOnly` is false.
+   */
   *entries(activeOnly: boolean): Iterable<Entry> {
     for (const entry of this.journal.values()) {
       if (entry && (!activeOnly || !isFinished(entry.status))) yield entry;
@@ -74,7 +79,9 @@ export class StoreIndex {
     for (const [id, entry] of this.finished) if (!this.journal.has(id)) yield entry;
   }
 
-  /** Splits the journal for a compaction: the lines to keep in it, and those to move to a segment. */
+  /**
+   * Splits the journal for a compaction: the lines to keep in it, and those to move to a segment.
+   */
   split(): { keep: string[]; move: string[] } {
     const keep: string[] = [];
     const move: string[] = [];
@@ -85,7 +92,10 @@ export class StoreIndex {
     return { keep, move };
   }
 
-  /** After a compaction: moved ids leave the journal (and join the segments' index when it is loaded). */
+  /**
+   * After a compaction: moved ids leave the journal (and join the segments' index when it is
+   * loaded).
+   */
   moved(): void {
     for (const [id, entry] of this.journal) {
       if (entry !== null && !isFinished(entry.status)) continue;

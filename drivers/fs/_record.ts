@@ -160,8 +160,9 @@ export function deleteLine(id: string): string {
 function corrupt(file: string, offset: number | undefined, cause?: unknown): StoreCorruptError {
   const where = offset === undefined ? "" : ` at byte ${offset}`;
   return new StoreCorruptError(
-    `The fs driver cannot read a record in ${file}${where}: its checksum is right but its text is not a ` +
-      `stater record (was the file written by another program?); restore the store from a backup`,
+    `The fs driver cannot read a record in ${file}${where}: its checksum is right but its text ` +
+      `is not a stater record (was the file written by another program?); restore the store ` +
+      `from a backup`,
     { file, offset },
     { cause },
   );

@@ -34,15 +34,24 @@ export interface Session {
   segments: Segments;
   /** The engine's report of background trouble. */
   report(error: unknown): void;
-  /** Set after a failure that leaves the files in an unknown state: commits are refused until `recover` succeeds. */
+  /**
+   * Set after a failure that leaves the files in an unknown state: commits are refused until
+   * `recover` succeeds.
+   */
   broken?: StaterError;
-  /** The format of the journal as it was found at open (older than `FORMAT`: to be rewritten before any append). */
+  /**
+   * The format of the journal as it was found at open (older than `FORMAT`: to be rewritten before
+   * any append).
+   */
   format: number;
   /** Failures injected by tests. */
   faults: FsFaults;
   /** The size of the previous batch: small batches use blocking calls, which are faster alone. */
   lastBatch: number;
-  /** How long blocking commits have held the event loop, so that they hold it for `maxBlockMs` at most. */
+  /**
+   * How long blocking commits have held the event loop, so that they hold it for `maxBlockMs` at
+   * most.
+   */
   loop: LoopWatch;
   /** The load of the finished segments, once started. */
   loading?: Promise<void>;
@@ -79,8 +88,8 @@ export async function openSession(
     if (read.torn) {
       context.report(
         new StoreCorruptError(
-          `The fs driver dropped an incomplete commit at the end of ${path} (${read.torn}), left by a crash while ` +
-            `it was written; every commit before it is intact`,
+          `The fs driver dropped an incomplete commit at the end of ${path} (${read.torn}), ` +
+            `left by a crash while it was written; every commit before it is intact`,
           { file: path, offset: read.end },
         ),
       );
