@@ -94,7 +94,8 @@ try {
   }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   console.log(
-    `HTTP GET every ${PERIOD_MS} ms from another process, ${SECONDS} s a case, medians of ${ROUNDS} rounds`,
+    `HTTP GET every ${PERIOD_MS} ms from another process, ${SECONDS} s a case, ` +
+      `medians of ${ROUNDS} rounds`,
   );
   console.log("case                                      p50 ms   p99 ms   max ms   task steps/s");
   for (const [name, rounds] of results) {

@@ -2,9 +2,10 @@
  * The fs driver against the raw storage primitive of the same disk, in one run:
  *
  * - 1 task, strict, tiny steps, against a raw `writeSync` + `fdatasyncSync`
- *   loop of a record of the same size (goal ≥ 0.8×);
+ *   loop of a record of the same size (goal ≥ 0.9×);
  * - 64 tasks at once, strict, aggregate steps/s against the same raw figure
- *   (goal ≥ 10×, group commit);
+ *   (goal ≥ 20×, group commit);
+ * - 64 tasks at once, relaxed, against the same raw figure (goal ≥ 30×);
  * - against the same loop saving the state with `write-file-atomic` each
  *   step, what users hand-write today (goal ≥ 2× faster);
  * - opening a store with 100,000 done tasks against an empty one (goal ≤ 2×).
@@ -150,12 +151,14 @@ try {
     raw: [] as number[],
     one: [] as number[],
     many: [] as number[],
+    manyRelaxed: [] as number[],
     relaxed: [] as number[],
     atomic: [] as number[],
   };
   const ratios = {
     one: [] as number[],
     many: [] as number[],
+    manyRelaxed: [] as number[],
     relaxed: [] as number[],
     atomicVsOne: [] as number[],
   };
@@ -163,17 +166,24 @@ try {
     const raw = rawRate(size);
     const steps = Math.max(100, Math.round(raw * SECONDS));
     const one = await staterRate(1, steps);
-    const many = await staterRate(64, Math.max(50, Math.round((steps * 10) / 64)));
+    const many = await staterRate(64, Math.max(50, Math.round((steps * 20) / 64)));
+    const manyRelaxed = await staterRate(
+      64,
+      Math.max(50, Math.round((steps * 30) / 64)),
+      "relaxed",
+    );
     const relaxed = await staterRate(1, steps * 4, "relaxed");
     const atomic = await atomicRate(Math.max(50, Math.round(steps / 8)));
     const one2 = await staterRate(1, steps);
     rounds.raw.push(raw);
     rounds.one.push(one);
     rounds.many.push(many);
+    rounds.manyRelaxed.push(manyRelaxed);
     rounds.relaxed.push(relaxed);
     rounds.atomic.push(atomic);
     ratios.one.push(one / raw);
     ratios.many.push(many / raw);
+    ratios.manyRelaxed.push(manyRelaxed / raw);
     ratios.relaxed.push(relaxed / raw);
     ratios.atomicVsOne.push(one2 / atomic);
   }
@@ -183,12 +193,17 @@ try {
   console.log(
     `stater, 1 task, strict:              ${m(rounds.one).toFixed(0)} steps/s  = ${
       m(ratios.one).toFixed(2)
-    }× raw (goal ≥ 0.8×)`,
+    }× raw (goal ≥ 0.9×)`,
   );
   console.log(
     `stater, 64 tasks, strict, aggregate: ${m(rounds.many).toFixed(0)} steps/s  = ${
       m(ratios.many).toFixed(2)
-    }× raw (goal ≥ 10×)`,
+    }× raw (goal ≥ 20×)`,
+  );
+  console.log(
+    `stater, 64 tasks, relaxed, aggregate: ${m(rounds.manyRelaxed).toFixed(0)} steps/s = ${
+      m(ratios.manyRelaxed).toFixed(2)
+    }× raw (goal ≥ 30×)`,
   );
   console.log(
     `stater, 1 task, relaxed:             ${m(rounds.relaxed).toFixed(0)} steps/s  = ${

@@ -9,6 +9,7 @@
  */
 
 import { fromJSONValue, toJSONValue } from "./codec.ts";
+import { isPlainJSON } from "./_storable.ts";
 import type { TaskRecord } from "./contract.ts";
 
 /**
@@ -18,8 +19,13 @@ import type { TaskRecord } from "./contract.ts";
  */
 export function encodeRecordBody(record: TaskRecord): string {
   const { state, result, ...fields } = record;
+  const withResult = "result" in record;
+  // Plain JSON (the common case) is its own codec tree: no tree is built, the text is the same.
+  if (isPlainJSON(fields) && isPlainJSON(state) && (!withResult || isPlainJSON(result))) {
+    return JSON.stringify(withResult ? [fields, state, result] : [fields, state]);
+  }
   const parts: unknown[] = [toJSONValue(fields, "record").json, toJSONValue(state, "state").json];
-  if ("result" in record) parts.push(toJSONValue(result, "result").json);
+  if (withResult) parts.push(toJSONValue(result, "result").json);
   return JSON.stringify(parts);
 }
 

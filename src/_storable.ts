@@ -8,6 +8,9 @@
 import { StateNotStorableError } from "./errors.ts";
 
 export const hasOwn = Object.prototype.hasOwnProperty;
+
+/** The key that tags a non-JSON value in the codec's text form (see `codec.ts`). */
+export const TAG = "~";
 const toStringTag = Object.prototype.toString;
 
 /** Extra values a driver can store as they are (IndexedDB: `Blob`, `File`). */
@@ -261,4 +264,40 @@ export function cloneStorable<T>(value: T, root = "state"): T {
   const quick = quickClone(value, 0);
   if (quick !== NOPE) return quick as T;
   return new Walker(root).visit(value, true) as T;
+}
+
+/**
+ * Whether the codec keeps `value` exactly as it is: strings, booleans,
+ * `null`, finite numbers other than `-0`, and arrays and plain objects of
+ * those (no holes or `undefined`, no `"~"` or symbol keys), not deeper than
+ * 32. Then `JSON.stringify(value)` is the codec's text for it, with no tree
+ * built on the way.
+ */
+export function isPlainJSON(value: unknown, depth = 0): boolean {
+  switch (typeof value) {
+    case "string":
+    case "boolean":
+      return true;
+    case "number":
+      return Number.isFinite(value) && (value !== 0 || 1 / value > 0);
+    case "object":
+      break;
+    default:
+      return false;
+  }
+  if (value === null) return true;
+  if (depth > 32) return false;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) if (!isPlainJSON(value[i], depth + 1)) return false;
+    return true;
+  }
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return false;
+  for (const key in value) {
+    if (!hasOwn.call(value, key)) continue;
+    if (key === TAG || !isPlainJSON((value as Record<string, unknown>)[key], depth + 1)) {
+      return false;
+    }
+  }
+  return Object.getOwnPropertySymbols(value).length === 0;
 }

@@ -30,14 +30,15 @@ import {
   checkStorable,
   cloneStorable,
   hasOwn,
+  isPlainJSON,
   kindOf,
   setOwn,
+  TAG,
   Walker,
 } from "./_storable.ts";
 
 export { type AllowValue, checkStorable, cloneStorable };
 
-const TAG = "~";
 function bytesToBase64(bytes: Uint8Array): string {
   let binary = "";
   const chunk = 0x8000;
@@ -229,9 +230,7 @@ export function fromJSONValue(json: unknown): unknown {
  * the path of what cannot be stored (`root` names the value itself).
  */
 export function encode(value: unknown, root = "state"): string {
-  if (typeof value === "string" || typeof value === "boolean" || value === null) {
-    return JSON.stringify(value);
-  }
+  if (isPlainJSON(value)) return JSON.stringify(value);
   return JSON.stringify(toJSONValue(value, root).json);
 }
 

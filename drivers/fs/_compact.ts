@@ -54,7 +54,10 @@ async function replaceJournal(s: Session, bytes: Uint8Array): Promise<void> {
   await old.close().catch(() => {});
 }
 
-/** Moves finished tasks and deletes to a new segment and rewrites the journal with the active tasks only. */
+/**
+ * Moves finished tasks and deletes to a new segment and rewrites the journal with the active tasks
+ * only.
+ */
 export async function compact(s: Session): Promise<void> {
   await s.flushing;
   const { keep, move } = s.index.split();
@@ -68,7 +71,9 @@ export async function compact(s: Session): Promise<void> {
   }
 }
 
-/** Reads the journal back and checks that it holds exactly the active tasks' lines known in memory. */
+/**
+ * Reads the journal back and checks that it holds exactly the active tasks' lines known in memory.
+ */
 async function verify(s: Session): Promise<void> {
   const path = s.journal.path;
   const read = await readStoreFile(path, "active");
@@ -105,8 +110,8 @@ export async function recover(s: Session): Promise<void> {
       "fs",
       `The fs driver refuses commits to ${s.dir} until it has rewritten its journal and read it ` +
         `back, after a failure that left the files in an unknown state (${earlier.message}); the ` +
-        `last try failed too (${mapped.message}). The next commit tries again; every acknowledged ` +
-        `commit is kept`,
+        `last try failed too (${mapped.message}). The next commit tries again; every ` +
+        `acknowledged commit is kept`,
       { code: mapped.code === "DRIVER_ERROR" ? earlier.code : mapped.code, cause: mapped },
     );
   }

@@ -22,6 +22,7 @@ import {
   type WriteResult,
 } from "../../src/driver.ts";
 import { mapFsError } from "./_errors.ts";
+import { FORMAT } from "./_file.ts";
 import { isFinished } from "./_index.ts";
 import { takeLock } from "./_lock.ts";
 import { deleteLine, type Entry, putLine, readRecord } from "./_record.ts";
@@ -44,6 +45,9 @@ function blockOption(value: unknown): number {
   }
   return value;
 }
+
+/** The result of every write that went through (one object: nothing changes it). */
+const OK: WriteResult = Object.freeze({ ok: true });
 
 /** Builds the driver; `faults` is for tests. */
 export function createFsDriver(options: FsDriverOptions, faults: FsFaults = {}): Driver {
@@ -81,7 +85,8 @@ export function createFsDriver(options: FsDriverOptions, faults: FsFaults = {}):
     const lines: string[] = [];
     for (const write of writes) {
       const id = writeId(write);
-      let current = staged.has(id) ? staged.get(id) : s.index.lookup(id);
+      const restaged = staged.get(id);
+      let current = restaged !== undefined ? restaged : s.index.lookup(id);
       if (current === undefined && (write.type === "put" || write.expectRev !== undefined)) {
         await loadFinished(s);
         current = s.index.lookup(id);
@@ -93,14 +98,14 @@ export function createFsDriver(options: FsDriverOptions, faults: FsFaults = {}):
       if (write.type === "delete") {
         staged.set(id, null);
         lines.push(deleteLine(id));
-        results.push({ ok: true });
+        results.push(OK);
         continue;
       }
       try {
-        const entry = putLine(write.record);
+        const entry = putLine(write.record, current);
         staged.set(id, entry);
         lines.push(entry.line);
-        results.push({ ok: true });
+        results.push(OK);
       } catch (error) {
         results.push({
           ok: false,
@@ -110,32 +115,37 @@ export function createFsDriver(options: FsDriverOptions, faults: FsFaults = {}):
     }
     if (lines.length === 0) return results;
     const text = lines.join("\n");
+    // While blocking calls are quick, the write is one (a copy to the page cache, shorter than a
+    // thread-pool round trip), and so is the fdatasync of a lone commit; a batch's fdatasync is
+    // asynchronous, so the event loop is free while the disk flushes.
     const lone = writes.length === 1 && s.lastBatch === 1;
     s.lastBatch = writes.length;
-    const sync = lone && s.loop.mayBlock;
-    const turn = sync ? s.loop.due() : undefined;
+    const loop = s.loop;
+    const blockWrite = loop.write.mayBlock();
+    const blockFlush = strict && lone && loop.flush.mayBlock();
+    const turn = blockWrite || blockFlush ? loop.due() : undefined;
     if (turn) await turn;
-    const started = lone ? s.loop.now() : 0;
+    let started = loop.now();
     try {
       faults.beforeAppend?.(s.journal.path);
-      await s.journal.append(text, sync);
+      await s.journal.append(text, blockWrite);
     } catch (error) {
       const mapped = mapFsError(error, `append a commit to ${s.journal.path}`);
       if (s.journal.damaged) s.broken = mapped;
       throw mapped;
     }
+    if (blockWrite) loop.write.took(loop.now() - started);
     if (strict) {
+      started = loop.now();
       try {
-        await s.journal.flush(sync);
+        await s.journal.flush(blockFlush);
       } catch (error) {
         // After a failed fdatasync the written bytes may or may not be on the disk: recover first.
         throw (s.broken = mapFsError(error, `flush ${s.journal.path} to the disk`));
       }
+      if (blockFlush) loop.flush.took(loop.now() - started);
     } else flushLater(s);
-    if (lone) s.loop.took(s.loop.now() - started);
-    for (const [id, entry] of staged) {
-      s.index.applyJournal(entry ? { put: entry } : { deleted: id });
-    }
+    staged.forEach((entry, id) => s.index.set(id, entry));
     if (compactionDue(s)) {
       // The commit stands (it is in the journal, and in memory). A compaction that failed before
       // replacing the journal leaves a longer one and is tried again later; one that failed after
@@ -162,8 +172,8 @@ export function createFsDriver(options: FsDriverOptions, faults: FsFaults = {}):
     const lock = await takeLock(dir, context.owner);
     try {
       session = await openSession(dir, lock, context, faults, maxBlockMs);
-      // A journal of format 1 is rewritten in this driver's format before anything is appended.
-      if (session.format === 1) await compact(session);
+      // A journal of an older format is rewritten in this driver's before anything is appended.
+      if (session.format !== FORMAT) await compact(session);
     } catch (error) {
       await session?.journal.close().catch(() => {});
       session = undefined;

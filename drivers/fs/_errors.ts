@@ -11,10 +11,10 @@ const ADVICE: Record<string, string> = {
   ENOSPC: "the disk is full: free some space, then resume the paused tasks",
   EDQUOT:
     "the disk quota is exhausted: free some space or raise the quota, then resume the paused tasks",
-  EACCES:
-    "permission denied: give this process read and write access to the store folder, or pick another dir",
-  EPERM:
-    "the operation is not permitted: give this process read and write access to the store folder, or pick another dir",
+  EACCES: "permission denied: give this process read and write access to the store folder, " +
+    "or pick another dir",
+  EPERM: "the operation is not permitted: give this process read and write access to the store " +
+    "folder, or pick another dir",
   EROFS: "the file system is read-only: pick a dir on a writable file system",
   EEXIST: "a file stands where the store folder should be: pick another dir",
   ENOTDIR: "a part of the path is a file, not a folder: pick another dir",

@@ -31,7 +31,9 @@ export interface FsFaults {
   atReplace?(point: ReplacePoint, file: string): void;
   /** Compact once the journal passes this many bytes (instead of 2 MiB), so tests compact often. */
   compactMinBytes?: number;
-  /** The clock (ms) that times how long blocking commits hold the event loop, so tests are exact. */
+  /**
+   * The clock (ms) that times how long blocking commits hold the event loop, so tests are exact.
+   */
   now?(): number;
 }
 

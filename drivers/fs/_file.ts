@@ -27,8 +27,12 @@ const utf8 = (s: string) => (encoder ??= new TextEncoder()).encode(s);
 const text = (bytes: Uint8Array) =>
   (decoder ??= new TextDecoder("utf-8", { fatal: true })).decode(bytes);
 
-/** The format this driver writes: 2 (frames after the header carry `back`). It reads 1 and 2. */
-export const FORMAT = 2;
+/**
+ * The format this driver writes: 3. It reads 1, 2 and 3: from 2 on, frames
+ * after the header carry `back`; from 3 on, puts may be in the short form
+ * (see `_record.ts`).
+ */
+export const FORMAT = 3;
 
 /** The first frame of every store file. */
 export function headerFrame(kind: string, extra: Record<string, unknown> = {}): Uint8Array {
@@ -69,8 +73,9 @@ export interface ReadFile extends Scan {
 
 function notStaterFile(path: string, kind: string): StoreCorruptError {
   return new StoreCorruptError(
-    `The fs driver found ${path}, which is not a stater ${kind} file or is damaged from its first ` +
-      `byte: move it out of the store folder (and restore the store from a backup if it was one)`,
+    `The fs driver found ${path}, which is not a stater ${kind} file or is damaged from its ` +
+      `first byte: move it out of the store folder (and restore the store from a backup if it ` +
+      `was one)`,
     { file: path, offset: 0 },
   );
 }
@@ -94,7 +99,8 @@ export async function readStoreFile(
   }
   const first = headerAt(bytes);
   if (!first) {
-    // Store files are written whole before they get their name, so only an empty one lacks a header.
+    // Store files are written whole before they get their name, so only an empty one lacks a
+    // header.
     if (bytes.every((b) => b === 0)) return undefined;
     throw notStaterFile(path, kind);
   }
@@ -105,7 +111,7 @@ export async function readStoreFile(
     header = {};
   }
   if (header.stater !== "fs" || header.kind !== kind) throw notStaterFile(path, kind);
-  if (header.v !== 1 && header.v !== FORMAT) {
+  if (header.v !== 1 && header.v !== 2 && header.v !== FORMAT) {
     throw new StoreCorruptError(
       `${path} was written by a newer stater (format ${
         String(header.v)
@@ -119,7 +125,8 @@ export async function readStoreFile(
       return { offset: f.offset, text: text(f.payload) };
     } catch (cause) {
       throw new StoreCorruptError(
-        `The fs driver found a record in ${path} at byte ${f.offset} that is not UTF-8 text: restore the store from a backup`,
+        `The fs driver found a record in ${path} at byte ${f.offset} that is not UTF-8 text: ` +
+          `restore the store from a backup`,
         { file: path, offset: f.offset },
         { cause },
       );

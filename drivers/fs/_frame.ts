@@ -28,7 +28,9 @@ export const FRAME_HEADER = 8;
 export const BACK_BYTES = 4;
 /** The largest payload a frame may declare (a bigger length is damage). */
 export const MAX_FRAME = 0x7fff_0000;
-/** The largest `back` a frame records; farther is recorded as this (it only makes a scan lenient). */
+/**
+ * The largest `back` a frame records; farther is recorded as this (it only makes a scan lenient).
+ */
 const MAX_BACK = 0xffff_ffff;
 
 /** Frames `payload` into new bytes (a header frame, or a frame of format 1). */
@@ -57,7 +59,10 @@ export function setBack(buffer: Uint8Array, at: number, back: number): void {
 
 /** What a scan of a file found. */
 export interface Scan {
-  /** Each whole frame's payload (a view into the scanned bytes, `back` left out) and where its frame starts. */
+  /**
+   * Each whole frame's payload (a view into the scanned bytes, `back` left out) and where its frame
+   * starts.
+   */
   frames: { offset: number; payload: Uint8Array }[];
   /** Where the whole frames end: the file's valid length. */
   end: number;
@@ -140,7 +145,10 @@ export interface ScanOptions {
   start: number;
   /** The frames carry `back` (format 2). */
   backed: boolean;
-  /** The file was written whole and flushed before it got its name (a segment): any damage is corruption. */
+  /**
+   * The file was written whole and flushed before it got its name (a segment): any damage is
+   * corruption.
+   */
   whole?: boolean;
 }
 
@@ -165,7 +173,8 @@ export function scanFrames(bytes: Uint8Array, file: string, options: ScanOptions
     if (whole) {
       throw damageError(file, at, frames.length, "in a file written whole before it got its name");
     }
-    // Zeros only: space the journal reserved ahead of its writes (or bytes that never reached the disk).
+    // Zeros only: space the journal reserved ahead of its writes (or bytes that never reached the
+    // disk).
     if (nonZeroFrom(bytes, at) === bytes.length) return { frames, end: at };
     const after = framesAfter(view, bytes, at, backed);
     if (after.count > 0 && (!backed || after.durable > at)) {
@@ -188,7 +197,10 @@ export function scanFrames(bytes: Uint8Array, file: string, options: ScanOptions
   return { frames, end: at };
 }
 
-/** The payload and end of the header frame at the start of `bytes`, or `undefined` when it is not whole. */
+/**
+ * The payload and end of the header frame at the start of `bytes`, or `undefined` when it is not
+ * whole.
+ */
 export function headerAt(bytes: Uint8Array): { payload: Uint8Array; end: number } | undefined {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const end = frameEnd(view, bytes, 0, false);

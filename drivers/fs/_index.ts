@@ -16,8 +16,10 @@ import { deleteLine, type Entry, type Line } from "./_record.ts";
 
 /** Whether a task in `status` never steps again by itself. */
 export function isFinished(status: TaskStatus): boolean {
-  return FINISHED_STATUSES.includes(status);
+  return FINISHED.has(status);
 }
+
+const FINISHED = new Set(FINISHED_STATUSES);
 
 /** The in-memory index of a store. */
 export class StoreIndex {
@@ -30,11 +32,15 @@ export class StoreIndex {
   /** Journal ids whose latest line is finished or a delete: what a compaction moves out. */
   movable = 0;
 
-  /** Applies a journal line (replayed at open, or just committed). */
+  /** Applies a journal line (replayed at open). */
   applyJournal(line: Line): void {
-    const id = line.put ? line.put.id : line.deleted;
+    if (line.put) this.set(line.put.id, line.put);
+    else this.set(line.deleted, null);
+  }
+
+  /** Sets the latest journal entry of `id` (`null`: deleted), as a commit does. */
+  set(id: string, entry: Entry | null): void {
     this.#count(this.journal.get(id), -1);
-    const entry = line.put ?? null;
     this.journal.set(id, entry);
     this.#count(entry, 1);
   }
@@ -51,7 +57,10 @@ export class StoreIndex {
     else map.delete(line.deleted);
   }
 
-  /** The entry of `id`: from the journal, else from the segments; `undefined` when the segments are needed but not loaded. */
+  /**
+   * The entry of `id`: from the journal, else from the segments; `undefined` when the segments are
+   * needed but not loaded.
+   */
   lookup(id: string): Entry | null | undefined {
     const entry = this.journal.get(id);
     if (entry !== undefined) return entry;
@@ -59,7 +68,9 @@ export class StoreIndex {
     return this.finished.get(id) ?? null;
   }
 
-  /** Every current entry matching the filter; `finished` must be loaded when `activeOnly` is false. */
+  /**
+   * Every current entry matching the filter; `finished` must be loaded when `activeOnly` is false.
+   */
   *entries(activeOnly: boolean): Iterable<Entry> {
     for (const entry of this.journal.values()) {
       if (entry && (!activeOnly || !isFinished(entry.status))) yield entry;
@@ -68,7 +79,9 @@ export class StoreIndex {
     for (const [id, entry] of this.finished) if (!this.journal.has(id)) yield entry;
   }
 
-  /** Splits the journal for a compaction: the lines to keep in it, and those to move to a segment. */
+  /**
+   * Splits the journal for a compaction: the lines to keep in it, and those to move to a segment.
+   */
   split(): { keep: string[]; move: string[] } {
     const keep: string[] = [];
     const move: string[] = [];
@@ -79,7 +92,10 @@ export class StoreIndex {
     return { keep, move };
   }
 
-  /** After a compaction: moved ids leave the journal (and join the segments' index when it is loaded). */
+  /**
+   * After a compaction: moved ids leave the journal (and join the segments' index when it is
+   * loaded).
+   */
   moved(): void {
     for (const [id, entry] of this.journal) {
       if (entry !== null && !isFinished(entry.status)) continue;

@@ -25,7 +25,10 @@ let encoder: TextEncoder | undefined;
 export class AppendFile {
   /** The valid length; the next frame goes here. */
   size: number;
-  /** Set when a failed write could not be cut off: the file must be reopened (recovery drops the partial frame). */
+  /**
+   * Set when a failed write could not be cut off: the file must be reopened (recovery drops the
+   * partial frame).
+   */
   damaged = false;
   /** The file's length: `size` plus the zeros written ahead. */
   #allocated: number;

@@ -67,7 +67,8 @@ function describe(holder: LockInfo | undefined, me?: LockInfo): string {
 export async function takeLock(dir: string, owner: string): Promise<HeldLock> {
   const path = join(dir, LOCK_FILE);
   const self = await thisProcess();
-  // Where the host name may not be asked (Deno without --allow-sys), a dead holder is never replaced by itself.
+  // Where the host name may not be asked (Deno without --allow-sys), a dead holder is never
+  // replaced by itself.
   const me: LockInfo = {
     pid: process.pid,
     host: self?.host ?? "",

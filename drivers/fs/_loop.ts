@@ -1,22 +1,50 @@
 /**
- * A bound on how long blocking commits hold the event loop. Lone commits
- * (one task stepping alone) use blocking calls, which are faster, but while
- * they run nothing else of the process does (timers, I/O, an HTTP server).
- * So blocking calls are used only while they are quick (the last lone commit
- * took less than the budget: a slow or busy disk costs the asynchronous
- * calls little, and would hold the loop long), and the watch notes when the
- * event loop last turned (a `setImmediate` armed while commits run fires on
- * each turn) and makes a commit wait for a turn once the loop has not turned
- * for the budget.
+ * A bound on how long blocking calls of the journal hold the event loop.
+ * Commits write with a blocking call, and lone ones (one task stepping alone)
+ * flush with one too: it saves a thread-pool round trip, but while they run
+ * nothing else of the process does (timers, I/O, an HTTP server).
+ *
+ * So each kind of call (write, flush) blocks only while it is quick: once
+ * one took the budget or more (a slow or busy disk, where the asynchronous
+ * call costs relatively little), the next ones are asynchronous, but every
+ * eighth still blocks, to find out whether the disk is quick again. And the
+ * watch notes when the event loop last turned (a `setImmediate` armed while
+ * commits run fires on each turn), and makes a blocking call wait for a turn
+ * once the loop has not turned for the budget.
  *
  * @module
  */
 
-/** Watches the event loop's turns and the lone commits' times for one store. */
+/** How often a call that was slow blocks anyway, to measure it again. */
+const PROBE_EVERY = 8;
+
+/** Whether one kind of call may block: while it is quick. */
+class Gauge {
+  #slow = false;
+  #since = 0;
+
+  constructor(private readonly budgetMs: number) {}
+
+  /** Whether the next call may block. */
+  mayBlock(): boolean {
+    if (this.budgetMs <= 0) return false;
+    return !this.#slow || ++this.#since % PROBE_EVERY === 0;
+  }
+
+  /** Notes how long a blocking call took. */
+  took(ms: number): void {
+    this.#slow = ms >= this.budgetMs;
+  }
+}
+
+/** Watches the event loop's turns and the journal's blocking calls for one store. */
 export class LoopWatch {
+  /** Whether writes may block. */
+  readonly write: Gauge;
+  /** Whether the fdatasync of a lone commit may block. */
+  readonly flush: Gauge;
   #turnedAt = 0;
   #armed = false;
-  #slow = false;
   readonly #mark = () => {
     this.#armed = false;
     this.#turnedAt = this.now();
@@ -26,20 +54,13 @@ export class LoopWatch {
   constructor(
     private readonly budgetMs: number,
     readonly now: () => number = () => performance.now(),
-  ) {}
-
-  /** Whether the next lone commit may use blocking calls. */
-  get mayBlock(): boolean {
-    return this.budgetMs > 0 && !this.#slow;
-  }
-
-  /** Notes how long a lone commit took, blocking or not. */
-  took(ms: number): void {
-    this.#slow = ms >= this.budgetMs;
+  ) {
+    this.write = new Gauge(budgetMs);
+    this.flush = new Gauge(budgetMs);
   }
 
   /**
-   * Before a blocking commit: `undefined` when the event loop turned within
+   * Before a blocking call: `undefined` when the event loop turned within
    * the budget, else a promise that resolves after it turned.
    */
   due(): Promise<void> | undefined {

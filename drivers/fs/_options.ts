@@ -29,9 +29,10 @@ export interface FsDriverOptions {
    * written with blocking calls (`writeSync` + `fdatasyncSync`), which saves
    * a thread-pool round trip a step and keeps one task near the raw speed of
    * the disk; while they run, nothing else in the process does (timers, I/O,
-   * an HTTP server). So blocking calls are used only while a lone commit
-   * takes less than this, and once they have held the event loop this long
-   * without it turning, the next commit first lets it turn.
+   * an HTTP server). So blocking calls are used only while they take less
+   * than this (one in eight otherwise, to measure again), and once they have
+   * held the event loop this long without it turning, the next commit first
+   * lets it turn.
    * - `0`: never block: every commit uses the asynchronous calls, so the
    *   event loop never waits for the disk, and one task alone steps more
    *   slowly (about 0.5–0.8× here).

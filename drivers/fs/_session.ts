@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { type DriverContext, type StaterError, StoreCorruptError } from "../../src/driver.ts";
 import { mapFsError } from "./_errors.ts";
 import type { FsFaults } from "./_faults.ts";
-import { headerFrame, readStoreFile, removeFile, replaceFile } from "./_file.ts";
+import { FORMAT, headerFrame, readStoreFile, removeFile, replaceFile } from "./_file.ts";
 import { StoreIndex } from "./_index.ts";
 import { AppendFile } from "./_journal.ts";
 import type { HeldLock } from "./_lock.ts";
@@ -34,15 +34,24 @@ export interface Session {
   segments: Segments;
   /** The engine's report of background trouble. */
   report(error: unknown): void;
-  /** Set after a failure that leaves the files in an unknown state: commits are refused until `recover` succeeds. */
+  /**
+   * Set after a failure that leaves the files in an unknown state: commits are refused until
+   * `recover` succeeds.
+   */
   broken?: StaterError;
-  /** The format of the journal as it was found at open (1: to be rewritten before any append). */
+  /**
+   * The format of the journal as it was found at open (older than `FORMAT`: to be rewritten before
+   * any append).
+   */
   format: number;
   /** Failures injected by tests. */
   faults: FsFaults;
   /** The size of the previous batch: small batches use blocking calls, which are faster alone. */
   lastBatch: number;
-  /** How long blocking commits have held the event loop, so that they hold it for `maxBlockMs` at most. */
+  /**
+   * How long blocking commits have held the event loop, so that they hold it for `maxBlockMs` at
+   * most.
+   */
   loop: LoopWatch;
   /** The load of the finished segments, once started. */
   loading?: Promise<void>;
@@ -79,8 +88,8 @@ export async function openSession(
     if (read.torn) {
       context.report(
         new StoreCorruptError(
-          `The fs driver dropped an incomplete commit at the end of ${path} (${read.torn}), left by a crash while ` +
-            `it was written; every commit before it is intact`,
+          `The fs driver dropped an incomplete commit at the end of ${path} (${read.torn}), ` +
+            `left by a crash while it was written; every commit before it is intact`,
           { file: path, offset: read.end },
         ),
       );
@@ -94,7 +103,7 @@ export async function openSession(
     journal: await AppendFile.open(path, size),
     segments,
     report: context.report,
-    format: typeof read?.header.v === "number" ? read.header.v : 2,
+    format: typeof read?.header.v === "number" ? read.header.v : FORMAT,
     faults,
     lastBatch: 0,
     loop: new LoopWatch(maxBlockMs, faults.now),

@@ -2,10 +2,8 @@ import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type Driver, StoreCorruptError } from "../../src/mod.ts";
-import type { TaskRecord } from "../../src/driver.ts";
 import { fsDriver } from "../../drivers/fs/mod.ts";
-import { frame } from "../../drivers/fs/_frame.ts";
-import { putLine } from "../../drivers/fs/_record.ts";
+import { record } from "./_records.ts";
 import { removeDir, tempDir } from "./_subject.ts";
 
 let dir: string;
@@ -16,18 +14,7 @@ afterEach(() => removeDir(dir));
 
 const journal = () => join(dir, "active.log");
 
-function rec(id: string, rev: number): TaskRecord {
-  return {
-    id,
-    work: "w",
-    status: "running",
-    state: { rev },
-    step: rev,
-    rev,
-    createdAt: 1,
-    updatedAt: rev,
-  };
-}
+const rec = record;
 
 async function open(): Promise<Driver> {
   const driver = fsDriver({ dir });
@@ -93,34 +80,5 @@ describe("fs corruption advice (defect 17)", () => {
     const d = await open();
     expect((await d.get("a"))?.rev).toBe(2);
     await d.close!();
-  });
-});
-
-describe("fs format 1 stores", () => {
-  it("a journal of format 1 opens, is rewritten in format 2, and goes on", async () => {
-    const utf8 = (s: string) => new TextEncoder().encode(s);
-    const parts = [
-      frame(utf8(JSON.stringify({ stater: "fs", kind: "active", v: 1 }))),
-      frame(utf8([putLine(rec("a", 1)).line, putLine(rec("b", 1)).line].join("\n"))),
-      frame(utf8(putLine(rec("a", 2)).line)),
-    ];
-    const bytes = new Uint8Array(parts.reduce((n, p) => n + p.length, 0) + 100);
-    let at = 0;
-    for (const part of parts) {
-      bytes.set(part, at);
-      at += part.length;
-    }
-    await writeFile(journal(), bytes);
-    const d = await open();
-    expect((await d.get("a"))?.state).toEqual({ rev: 2 });
-    expect((await d.get("b"))?.rev).toBe(1);
-    expect(await d.commit([{ type: "put", record: rec("b", 2), expectRev: 1 }])).toEqual([{
-      ok: true,
-    }]);
-    await d.close!();
-    expect(await readFile(journal(), "utf8")).toContain('"v":2');
-    const again = await open();
-    expect((await again.list()).map((r) => [r.id, r.rev]).sort()).toEqual([["a", 2], ["b", 2]]);
-    await again.close!();
   });
 });
