@@ -1,7 +1,8 @@
 /**
  * `postgresDriver({ url } | { pool })` (`{ sql }` is `pool` by another name):
- * task records in a Postgres table, shared by many workers on many machines, on Node and on Deno, through
- * `pg` (node-postgres, an optional peer dependency imported at first use).
+ * task records in a Postgres table, shared by many workers on many machines,
+ * on Node and on Deno, through `pg` (node-postgres, an optional peer
+ * dependency imported at first use).
  *
  * - A commit batch is one statement, so one transaction and one round trip:
  *   each task's write is a compare-and-set on its revision, and writes of
