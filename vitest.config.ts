@@ -7,7 +7,7 @@ export default defineConfig({
         test: {
           name: "node",
           include: ["test/**/*.test.ts"],
-          exclude: ["test/browser/**", "test/deno/**", "**/node_modules/**"],
+          exclude: ["test/browser/**", "test/tus/browser/**", "test/deno/**", "**/node_modules/**"],
           environment: "node",
           testTimeout: 30_000,
         },

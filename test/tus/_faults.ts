@@ -45,10 +45,11 @@ export interface Fault {
   beforeDrop?: () => Promise<void>;
   /**
    * Forward this many body bytes, then stop reading the body and call
-   * `onHold`: the request stays in flight until the client gives up on it.
+   * `onHold`: the request stays in flight until the client gives up on it,
+   * or until `onHold`'s `breakIt` breaks both connections.
    */
   holdAfterBytes?: number;
-  onHold?: () => void;
+  onHold?: (breakIt: () => void) => void;
   /** Forward, then break the connection instead of passing the server's answer on. */
   dropAnswer?: boolean;
   /** Forward, then change the answer's headers before passing it on (a lying server). */
@@ -179,13 +180,14 @@ export async function startFaultLayer(target: string): Promise<FaultLayer> {
       // Once the bytes are on their way to the server, hold the request or break both sides.
       out.write(part, () => {
         if (!reached) return;
-        if (fault?.holdAfterBytes !== undefined) fault.onHold?.();
-        else {
-          void Promise.resolve(fault?.beforeDrop?.()).finally(() => {
-            out.destroy();
-            req.socket.destroy();
-          });
-        }
+        // A broken answer rather than none: a browser sends a request that got no answer on a
+        // kept-alive connection again by itself, but not one whose answer broke off.
+        const breakIt = () => {
+          out.destroy();
+          req.socket.end("HTTP/1.1 50");
+        };
+        if (fault?.holdAfterBytes !== undefined) fault.onHold?.(breakIt);
+        else void Promise.resolve(fault?.beforeDrop?.()).finally(breakIt);
       });
     });
     req.on("end", () => out.end());
