@@ -20,7 +20,7 @@ import type { StepContext } from "../mod.ts";
 import { TusError } from "./errors.ts";
 import { protocolError, type Transport } from "./_protocol.ts";
 import { createUpload, headUpload, patchChunk } from "./_requests.ts";
-import { openSource } from "./_source.ts";
+import { openSource, type Source } from "./_source.ts";
 import { isBlob, type TusUploadState } from "./state.ts";
 
 /** What a step works with. */
@@ -74,17 +74,31 @@ async function serverOffset(run: Run, url: string, size: number): Promise<number
 export async function advance(run: Run, state: TusUploadState, known: boolean): Promise<
   TusUploadState
 > {
-  const { transport, ctx } = run;
-  const url = state.url;
-  if (url === undefined) {
-    const { blob, lastModified } = await openSource(state);
-    const created = await createUpload(transport, state, blob.size);
-    const next: TusUploadState = { ...state, url: created, size: blob.size, offset: 0 };
-    if (lastModified !== undefined) next.lastModified = lastModified;
-    ctx.progress(0, blob.size);
-    return run.confirm(next);
+  const source = await openSource(state);
+  try {
+    if (state.url === undefined) {
+      const created = await createUpload(run.transport, state, source.size);
+      const next: TusUploadState = { ...state, url: created, size: source.size, offset: 0 };
+      if (source.lastModified !== undefined) next.lastModified = source.lastModified;
+      run.ctx.progress(0, source.size);
+      return run.confirm(next);
+    }
+    return await sendChunk(run, state, state.url, source, known);
+  } finally {
+    await source.close();
   }
-  const size = state.size as number;
+}
+
+/** One `PATCH` (after a `HEAD` unless the offset is `known`). */
+async function sendChunk(
+  run: Run,
+  state: TusUploadState,
+  url: string,
+  source: Source,
+  known: boolean,
+): Promise<TusUploadState> {
+  const { transport, ctx } = run;
+  const size = source.size;
   let offset = state.offset;
   if (!known) {
     const found = await serverOffset(run, url, size);
@@ -93,9 +107,8 @@ export async function advance(run: Run, state: TusUploadState, known: boolean): 
     if (offset !== state.offset) ctx.progress(offset, size);
     if (offset === size) return run.confirm(at(state, size));
   }
-  const { blob } = await openSource(state);
   const end = Math.min(offset + state.chunkSize, size);
-  const answer = await patchChunk(transport, url, offset, blob.slice(offset, end));
+  const answer = await patchChunk(transport, url, offset, () => source.read(offset, end));
   if (answer.kind === "gone") return recreate(run, state);
   if (answer.kind === "conflict") {
     const found = await serverOffset(run, url, size);

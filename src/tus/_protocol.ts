@@ -25,6 +25,13 @@ export interface Transport {
   lockedTimeoutMs: number;
 }
 
+/** A request body: a `Blob` slice, bytes, or a stream of a file's bytes (Node). */
+export interface Chunk {
+  body: Blob | Uint8Array<ArrayBuffer> | ReadableStream<Uint8Array>;
+  /** Its length in bytes. */
+  length: number;
+}
+
 /** A request failed because the platform went offline: wait for the network, then ask again. */
 export class Interrupted extends Error {
   override name = "Interrupted";
@@ -53,7 +60,7 @@ export async function send(
   method: string,
   url: string,
   headers: Record<string, string>,
-  body?: Blob,
+  body?: () => Promise<Chunk>,
 ): Promise<Response> {
   const { signal } = transport;
   const lockedUntil = Date.now() + transport.lockedTimeoutMs;
@@ -61,13 +68,20 @@ export async function send(
     if (transport.waitOnline) await whenOnline(signal);
     let response: Response;
     try {
-      response = await transport.fetch(url, {
+      const chunk = await body?.();
+      const init: RequestInit & { duplex?: "half" } = {
         method,
         headers: { ...(await transport.headers()), "Tus-Resumable": "1.0.0", ...headers },
-        body,
+        body: chunk?.body,
         signal,
         cache: "no-store",
-      });
+      };
+      if (chunk?.body instanceof ReadableStream) {
+        // A stream has no length of its own: Node sends this one, Deno sends the body chunked.
+        init.duplex = "half";
+        (init.headers as Record<string, string>)["Content-Length"] = String(chunk.length);
+      }
+      response = await transport.fetch(url, init);
     } catch (error) {
       if (signal.aborted) throw signal.reason ?? error;
       if (transport.waitOnline && isOffline()) throw new Interrupted("offline");

@@ -8,7 +8,7 @@
  */
 
 import { encodeMetadata, headerNumber, protocolError, refusal, send } from "./_protocol.ts";
-import type { Transport } from "./_protocol.ts";
+import type { Chunk, Transport } from "./_protocol.ts";
 import type { TusUploadState } from "./state.ts";
 
 /** What a `HEAD` found. */
@@ -86,7 +86,7 @@ export async function patchChunk(
   transport: Transport,
   url: string,
   offset: number,
-  chunk: Blob,
+  chunk: () => Promise<Chunk>,
 ): Promise<PatchAnswer> {
   const response = await send(transport, "PATCH", url, {
     "Content-Type": "application/offset+octet-stream",

@@ -7,6 +7,14 @@
 /** The chunk size used when none is given: one `PATCH` per 4 MiB. */
 export const DEFAULT_CHUNK_SIZE: number = 4 * 1024 * 1024;
 
+/** A `Blob` kept apart from the task's record (see `tusWork`'s `keepFiles`), by the upload key. */
+export interface KeptFile {
+  /** The IndexedDB database that keeps it. */
+  keptIn: string;
+  /** Its key there: the upload key. */
+  key: string;
+}
+
 /**
  * The state of one upload: plain data every driver stores (plus the `Blob`
  * on the IndexedDB driver). Make it with {@linkcode tusUpload}; the work
@@ -17,10 +25,11 @@ export interface TusUploadState {
   endpoint: string;
   /**
    * The bytes: a `Blob` or `File` (which only the IndexedDB driver stores),
-   * or the path of a file (Node, Deno). A `Blob` is dropped from the state
-   * once the server has all of it.
+   * or the path of a file (Node, Deno). The first step moves a `Blob` to a
+   * database of its own and names it here ({@linkcode KeptFile}); it is
+   * deleted, and dropped from the state, once the server has all of it.
    */
-  source?: Blob | string;
+  source?: Blob | string | KeptFile;
   /** The file's name, sent as `filename` in `Upload-Metadata`. */
   name: string;
   /** The file's media type, sent as `filetype` (may be empty). */
@@ -78,6 +87,12 @@ const RESERVED = new Set(["filename", "filetype", "key"]);
 /** Whether `value` is a `Blob` (a `File` too). */
 export function isBlob(value: unknown): value is Blob {
   return typeof Blob === "function" && value instanceof Blob;
+}
+
+/** Whether `value` names a kept `Blob`. */
+export function isKept(value: unknown): value is KeptFile {
+  return typeof value === "object" && value !== null && !isBlob(value) &&
+    typeof (value as KeptFile).keptIn === "string" && typeof (value as KeptFile).key === "string";
 }
 
 /** The last part of a path, with `/` or `\` between parts. */

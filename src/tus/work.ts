@@ -6,12 +6,19 @@
  */
 
 import { defineWork, type Done, type StepContext, type Work } from "../mod.ts";
-import { TusError } from "./errors.ts";
 import { advance, at, type Run } from "./_advance.ts";
+import { checkState, resultOf } from "./_check.ts";
+import { KeptFiles, keptFiles } from "./_files.ts";
 import { whenOnline } from "./_online.ts";
 import { Interrupted, type Transport } from "./_protocol.ts";
 import { terminateUpload } from "./_requests.ts";
-import { isBlob, type TusUploadResult, type TusUploadState } from "./state.ts";
+import {
+  isBlob,
+  isKept,
+  type KeptFile,
+  type TusUploadResult,
+  type TusUploadState,
+} from "./state.ts";
 
 /** Headers as a plain object. */
 export type HeaderRecord = Record<string, string>;
@@ -36,63 +43,25 @@ export interface TusWorkOptions {
   lockedTimeoutMs?: number;
   /** How long `cancel()` and `remove()` wait for the server to answer the `DELETE`, in ms. @default 10000 */
   deleteTimeoutMs?: number;
+  /**
+   * The IndexedDB database in which the first step keeps a state's `Blob`,
+   * apart from the task's record, or `false` to leave it in the state. A
+   * record that holds a `Blob` has it written out again at every commit (in
+   * Chromium, about 1 ms per MiB of file per chunk), so keeping it apart is
+   * what makes large files cheap; where there is no IndexedDB, or keeping
+   * fails (a full quota), the `Blob` stays in the state.
+   * @default "stater-files"
+   */
+  keepFiles?: string | false;
 }
 
 /** The work function of {@linkcode tusWork}, with its cleanup hook. */
 export type TusWork = Work<TusUploadState, Promise<TusUploadState | Done<TusUploadResult>>>;
 
-function badState(state: unknown, what: string): TusError {
-  const name = (state as { name?: unknown } | null)?.name;
-  const file = typeof name === "string" ? name : "(unknown file)";
-  return new TusError(
-    "TUS_BAD_STATE",
-    `Uploading "${file}" cannot go on: ${what}. Make the state with tusUpload(file, { endpoint })`,
-    { file, retryable: false },
-  );
-}
-
-const whole = (value: unknown): value is number => Number.isSafeInteger(value);
-
-/** The state, checked enough that the step can trust it; a permanent `TusError` otherwise. */
-function checkState(state: unknown): TusUploadState {
-  if (typeof state !== "object" || state === null) {
-    throw badState(state, `its state is ${state === null ? "null" : typeof state}, not an upload`);
-  }
-  const s = state as Partial<TusUploadState>;
-  if (typeof s.endpoint !== "string") throw badState(s, "state.endpoint is not a URL");
-  if (typeof s.name !== "string" || typeof s.key !== "string") {
-    throw badState(s, "state.name or state.key is missing");
-  }
-  if (!whole(s.chunkSize) || s.chunkSize <= 0) {
-    throw badState(s, `state.chunkSize is ${String(s.chunkSize)}, not a whole number of bytes > 0`);
-  }
-  if (!whole(s.offset) || s.offset < 0) throw badState(s, "state.offset is not a byte offset");
-  if (s.url !== undefined && (typeof s.url !== "string" || !whole(s.size))) {
-    throw badState(s, "state.url is set but state.size is not");
-  }
-  const complete = s.url !== undefined && s.offset === s.size;
-  if (!complete && !isBlob(s.source) && (typeof s.source !== "string" || s.source === "")) {
-    throw badState(s, "its state has no file (state.source is missing)");
-  }
-  return s as TusUploadState;
-}
-
 function checkMs(name: string, value: unknown): void {
   if (typeof value !== "number" || !(value >= 0)) {
     throw new RangeError(`tusWork's ${name} must be a number of ms ≥ 0, got ${String(value)}`);
   }
-}
-
-function resultOf(state: TusUploadState): TusUploadResult {
-  const result: TusUploadResult = {
-    url: state.url as string,
-    name: state.name,
-    type: state.type,
-    size: state.size as number,
-    key: state.key,
-  };
-  if (typeof state.source === "string") result.path = state.source;
-  return result;
 }
 
 /**
@@ -131,8 +100,16 @@ export function tusWork(options: TusWorkOptions = {}): TusWork {
   if (typeof options !== "object" || options === null) {
     throw new TypeError("tusWork(options) needs an options object");
   }
-  const { headers, waitOnline = true, lockedTimeoutMs = 30_000, deleteTimeoutMs = 10_000 } =
-    options;
+  const {
+    headers,
+    waitOnline = true,
+    lockedTimeoutMs = 30_000,
+    deleteTimeoutMs = 10_000,
+    keepFiles = "stater-files",
+  } = options;
+  if (keepFiles !== false && (typeof keepFiles !== "string" || keepFiles === "")) {
+    throw new TypeError("tusWork's keepFiles must be a database name or false");
+  }
   if (headers !== undefined && typeof headers !== "object" && typeof headers !== "function") {
     throw new TypeError("tusWork's headers must be an object or a function that returns one");
   }
@@ -152,14 +129,52 @@ export function tusWork(options: TusWorkOptions = {}): TusWork {
     lockedTimeoutMs,
   });
 
+  /** Set once keeping a Blob apart failed here, so that the next uploads do not try again. */
+  let keepingFailed = false;
+
+  /** Keeps a state's Blob apart; what the state then names, or `undefined` if it cannot. */
+  const keep = async (key: string, blob: Blob): Promise<KeptFile | undefined> => {
+    if (keepFiles === false || keepingFailed || !KeptFiles.available()) return undefined;
+    try {
+      await keptFiles(keepFiles).put(key, blob);
+      return { keptIn: keepFiles, key };
+    } catch {
+      keepingFailed = true;
+      return undefined;
+    }
+  };
+
+  /** `state` naming its kept file instead of holding the Blob (confirmed if `state` was). */
+  const withKept = (state: TusUploadState, source: KeptFile) => {
+    const next = { ...state, source };
+    if (confirmed.delete(state)) confirmed.add(next);
+    return next;
+  };
+
+  /** Finishes a complete upload: its kept file goes, the task ends with the result. */
+  const finish = async (state: TusUploadState, ctx: StepContext) => {
+    if (isKept(state.source)) await keptFiles(state.source.keptIn).delete(state.source.key);
+    return ctx.done(resultOf(state));
+  };
+
   const step = async (input: TusUploadState, ctx: StepContext) => {
     const state = checkState(input);
     // Taken out first: only the step that produced this state, in this process, may skip the HEAD.
     let known = confirmed.delete(state) && ctx.attempt === 1;
     if (state.url !== undefined && state.offset === state.size) {
+      // A finished task keeps its last state: a complete one first commits a state without its Blob.
       if (isBlob(state.source)) return at(state, state.offset);
-      ctx.progress(state.size, state.size);
-      return ctx.done(resultOf(state));
+      ctx.progress(state.offset, state.size);
+      return finish(state, ctx);
+    }
+    // A Blob is kept apart while the upload is created (or on its own, in the middle of one).
+    const keeping = isBlob(state.source) ? keep(state.key, state.source) : undefined;
+    if (keeping && state.url !== undefined) {
+      const source = await keeping;
+      if (source) {
+        if (known) confirmed.add(state);
+        return withKept(state, source);
+      }
     }
     const run: Run = {
       transport: transport(state, ctx.signal, waitOnline),
@@ -171,7 +186,13 @@ export function tusWork(options: TusWorkOptions = {}): TusWork {
     };
     for (;;) {
       try {
-        return await advance(run, state, known);
+        let next = await advance(run, state, known);
+        const source = await keeping;
+        if (source) next = withKept(next, source);
+        // Done with the last chunk, unless the state holds a Blob: then the state without it is
+        // committed first, and the next step finishes.
+        const done = next.url !== undefined && next.offset === next.size;
+        return done && !isBlob(state.source) ? finish(next, ctx) : next;
       } catch (error) {
         if (!(error instanceof Interrupted)) throw error;
         // Offline in the middle of a request: wait for the network, then ask the server again.
@@ -183,9 +204,13 @@ export function tusWork(options: TusWorkOptions = {}): TusWork {
 
   return defineWork(step, {
     async cleanup(state) {
-      if (typeof state?.url !== "string") return;
-      const signal = AbortSignal.timeout(deleteTimeoutMs);
-      await terminateUpload(transport(state, signal, false), state.url);
+      try {
+        if (typeof state?.url !== "string") return;
+        const signal = AbortSignal.timeout(deleteTimeoutMs);
+        await terminateUpload(transport(state, signal, false), state.url);
+      } finally {
+        if (isKept(state?.source)) await keptFiles(state.source.keptIn).delete(state.source.key);
+      }
     },
   });
 }

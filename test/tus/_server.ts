@@ -22,6 +22,8 @@ export interface TusServerOptions {
   expirationMs?: number;
   /** The largest upload the server takes, in bytes. */
   maxSize?: number;
+  /** The folder in which its store folder is made. @default the system's temporary folder */
+  parent?: string;
 }
 
 /** A running tus server. */
@@ -54,7 +56,7 @@ const toId = (idOrUrl: string) => (idOrUrl.includes("/") ? idOf(idOrUrl) : idOrU
 
 /** Starts a real tus server; see the module documentation. */
 export async function startTusServer(options: TusServerOptions = {}): Promise<TusServer> {
-  const dir = await mkdtemp(join(tmpdir(), "stater-tus-"));
+  const dir = await mkdtemp(join(options.parent ?? tmpdir(), "stater-tus-"));
   const tus = new Server({
     path: "/files",
     datastore: new FileStore({

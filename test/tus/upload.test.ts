@@ -79,13 +79,14 @@ describe("tusWork on the fs driver", () => {
       [CHUNK, 40_000],
       [2 * CHUNK, 40_000],
       [40_000, 40_000],
-      [40_000, 40_000],
     ]);
     const [info] = await engine.list({ status: "done" });
     expect(info!.progress).toEqual({ done: 40_000, total: 40_000 });
-    const stored = JSON.stringify(info!.state);
-    expect(stored.length).toBeLessThan(1000);
-    expect(info!.state).toMatchObject({ offset: 40_000, size: 40_000, source: path });
+    expect(info!.result).toMatchObject({ size: 40_000, path, url: expect.any(String) });
+    // A path source finishes with its last chunk: the record keeps the path, never file bytes.
+    expect(info!.state).toMatchObject({ source: path, size: 40_000 });
+    expect(JSON.stringify(info!.state).length).toBeLessThan(1000);
+    expect(info!.step).toBe(4);
   });
 
   it("uses 4 MiB chunks unless told otherwise", async () => {

@@ -60,3 +60,24 @@ export function openEngine(
 export function idOf(url: string): string {
   return new URL(url).pathname.split("/").pop()!;
 }
+
+/** What the default kept-files database holds under `key` (read with the raw IndexedDB API). */
+export function keptFile(key: string): Promise<Blob | undefined> {
+  return new Promise((resolve, reject) => {
+    const opening = indexedDB.open("stater-files");
+    opening.onsuccess = () => {
+      const db = opening.result;
+      if (!db.objectStoreNames.contains("files")) {
+        db.close();
+        return resolve(undefined);
+      }
+      const request = db.transaction("files").objectStore("files").get(key);
+      request.onsuccess = () => {
+        db.close();
+        resolve(request.result);
+      };
+      request.onerror = () => reject(request.error);
+    };
+    opening.onerror = () => reject(opening.error);
+  });
+}

@@ -1,7 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { addUploads, uploadId, type UploadTask } from "../../../src/tus/mod.ts";
+import {
+  addUploads,
+  type TusUploadState,
+  uploadId,
+  type UploadTask,
+} from "../../../src/tus/mod.ts";
 import { databases, eventually } from "../../browser/_util.ts";
-import { control, endpoint, idOf, openEngine, randomFile, sha256 } from "./_page.ts";
+import { control, endpoint, idOf, keptFile, openEngine, randomFile, sha256 } from "./_page.ts";
 
 const { name, dropAll } = databases("tus");
 beforeEach(() => control("/reset"));
@@ -38,9 +43,39 @@ describe("stater/tus in Chromium on the IndexedDB driver", () => {
     const done = await engine.list({ status: "done" });
     expect(done).toHaveLength(3);
     for (const info of done) {
-      expect(info.state).not.toHaveProperty("source");
-      expect(JSON.stringify(info.state).length).toBeLessThan(1000);
+      const { source, key } = info.state as TusUploadState;
+      expect(source).toEqual({ keptIn: "stater-files", key });
+      expect(await keptFile(key)).toBeUndefined();
     }
+    await engine.close();
+  });
+
+  it("keeps a File apart from the task's record while it uploads, so the commits do not copy it", async () => {
+    const db = name();
+    const engine = await openEngine(db);
+    const file = randomFile("kept.bin", 256 * KiB);
+    const [task] = await addUploads(engine, [file], { endpoint, chunkSize: 32 * KiB });
+    await eventually(() => task!.state.offset >= 2 * 32 * KiB, 20_000, "two chunks");
+    const [info] = await engine.list();
+    const { source, key } = info!.state as TusUploadState;
+    expect(source).toEqual({ keptIn: "stater-files", key });
+    expect(await sha256((await keptFile(key))!)).toBe(await sha256(file));
+    await task!.result();
+    expect(await keptFile(key)).toBeUndefined();
+    await engine.close();
+  });
+
+  it("with keepFiles: false the File stays in the state, and the finished record drops it", async () => {
+    const db = name();
+    const engine = await openEngine(db, { work: { keepFiles: false } });
+    const file = randomFile("in-state.bin", 100 * KiB);
+    const [task] = await addUploads(engine, [file], { endpoint, chunkSize: 32 * KiB });
+    await eventually(() => task!.state.offset >= 32 * KiB, 20_000, "a chunk");
+    expect((await engine.list())[0]!.state).toMatchObject({ source: expect.any(File) });
+    const result = await task!.result();
+    expect((await engine.list())[0]!.state).not.toHaveProperty("source");
+    const server = await control("/state");
+    expect(server.uploads.find((u) => u.id === idOf(result.url))?.sha256).toBe(await sha256(file));
     await engine.close();
   });
 
@@ -104,6 +139,7 @@ describe("stater/tus in Chromium on the IndexedDB driver", () => {
     await task!.cancel();
     const server = await control("/state");
     expect(server.requests.at(-1)).toMatchObject({ method: "DELETE", status: 204 });
+    expect(await keptFile(task!.state.key)).toBeUndefined();
     expect(server.uploads.map((upload) => upload.id)).not.toContain(idOf(task!.state.url!));
     await engine.close();
   });
