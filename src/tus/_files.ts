@@ -29,8 +29,10 @@ function request<T>(make: () => IDBRequest<T>): Promise<T> {
 export class KeptFiles {
   readonly name: string;
   #db: Promise<IDBDatabase> | undefined;
-  /** The Blobs this context read or wrote, so that a step does not read its file again. */
+  /** The Blobs this context read, so that a step does not read its file again. */
   #known = new Map<string, Blob>();
+  /** The Blobs being written, by key. */
+  #writing = new Map<string, Blob>();
 
   constructor(name: string) {
     this.name = name;
@@ -77,15 +79,24 @@ export class KeptFiles {
     });
   }
 
-  /** Keeps `blob` under `key`; resolves once it is committed. */
+  /**
+   * Keeps `blob` under `key`; resolves once it is committed. Until then,
+   * `get(key)` in this context answers with `blob` itself, so an upload may
+   * start before its file is written.
+   */
   async put(key: string, blob: Blob): Promise<void> {
-    // Not remembered: the kept copy is read back, which stays readable if the picked file changes.
-    await this.#change((store) => store.put(blob, key), "strict");
+    this.#writing.set(key, blob);
+    try {
+      await this.#change((store) => store.put(blob, key), "strict");
+    } finally {
+      if (this.#writing.get(key) === blob) this.#writing.delete(key);
+    }
+    // The written copy is read back next, which stays readable if the picked file changes.
   }
 
   /** The Blob kept under `key`, or `undefined`. */
   async get(key: string): Promise<Blob | undefined> {
-    const known = this.#known.get(key);
+    const known = this.#writing.get(key) ?? this.#known.get(key);
     if (known) return known;
     const db = await this.#open();
     const blob = await request(() => db.transaction(STORE).objectStore(STORE).get(key));

@@ -5,12 +5,20 @@
  * @module
  */
 
-import { type Engine, StateNotStorableError, type Task, type WorkMap } from "../mod.ts";
+import {
+  DriverError,
+  type Engine,
+  StateNotStorableError,
+  type Task,
+  type WorkMap,
+} from "../mod.ts";
+import { KeptFiles, keptFiles } from "./_files.ts";
 import { uploadId, type UploadIdOptions } from "./ids.ts";
 import { nodeFs } from "./_source.ts";
 import {
   baseName,
   isBlob,
+  isKept,
   tusUpload,
   type TusUploadOptions,
   type TusUploadResult,
@@ -28,6 +36,13 @@ export interface AddUploadsOptions extends TusUploadOptions, UploadIdOptions {
   checkStorage?: boolean;
   /** The storage manager to ask. @default globalThis.navigator.storage */
   storage?: StorageLike;
+  /**
+   * The IndexedDB database in which the Files are kept, apart from the tasks'
+   * records (see `tusWork`'s `keepFiles`), or `false` to store each File in
+   * its task's state.
+   * @default "stater-files"
+   */
+  keepFiles?: string | false;
 }
 
 /** A task of an upload. */
@@ -110,21 +125,84 @@ export async function addUploads<W extends WorkMap>(
   for (const entry of entries) if (!first.has(entry.id)) first.set(entry.id, entry);
   const unique = [...first.values()];
   const core = engine as unknown as Engine;
+  const found = await Promise.all(unique.map((entry) => core.get(entry.id)));
   if (checkStorage) {
-    const found = await Promise.all(unique.map((entry) => core.get(entry.id)));
     const blobs = unique.filter((entry, i) => !found[i] && isBlob(entry.state.source))
       .map((entry) => entry.state.source as Blob);
     if (blobs.length > 0) await checkStorageRoom(blobs, { storage: options.storage });
   }
+  const keepIn = options.keepFiles ?? "stater-files";
+  const kept = keepIn !== false && KeptFiles.available() ? keptFiles(keepIn) : undefined;
+  // The Files of new tasks are kept apart from their records; the tasks start at once, reading
+  // each File from memory until its copy is written.
+  const keeping = new Map<string, { key: string; writing: Promise<void> }>();
   const tasks = new Map<string, Promise<Task>>();
-  for (const entry of unique) {
+  unique.forEach((entry, i) => {
+    let state = entry.state;
+    const blob = state.source;
+    if (kept && !found[i] && isBlob(blob)) {
+      keeping.set(entry.id, { key: state.key, writing: kept.put(state.key, blob) });
+      state = { ...state, source: { keptIn: kept.name, key: state.key } };
+    }
     tasks.set(
       entry.id,
-      core.create(work, entry.state, { id: entry.id, start }).catch((error) => {
+      core.create(work, state, { id: entry.id, start }).catch((error) => {
         throw notStorable(error);
       }),
     );
+  });
+  const settled = await Promise.allSettled(entries.map((entry) => tasks.get(entry.id)!));
+  let failure: unknown;
+  for (const [id, { key, writing }] of keeping) {
+    const task = await tasks.get(id)!.catch(() => undefined);
+    try {
+      await writing;
+      if (!task) await kept!.delete(key); // its task was refused: the copy goes too
+    } catch (error) {
+      // Nothing half done stays behind: a task whose File could not be kept goes.
+      failure ??= keepFailed(kept!.name, error);
+      await task?.remove();
+    }
   }
-  const created = await Promise.all(entries.map((entry) => tasks.get(entry.id)!));
+  const refused = settled.find((result) => result.status === "rejected");
+  if (refused) throw refused.reason;
+  if (failure) throw failure;
+  const created = settled.map((result) => (result as PromiseFulfilledResult<Task>).value);
+  if (kept) {
+    for (const [i, task] of found.entries()) {
+      const blob = unique[i]!.state.source;
+      if (task && isBlob(blob)) await repair(task as UploadTask, blob, start);
+    }
+  }
   return created as UploadTask[];
+}
+
+function keepFailed(name: string, error: unknown): DriverError {
+  const quota = (error as { name?: unknown })?.name === "QuotaExceededError";
+  return new DriverError(
+    "stater/tus",
+    quota
+      ? `Keeping the files in IndexedDB ("${name}") failed: the site's storage quota is full. ` +
+        `Add fewer files at once, remove finished uploads, or ask for requestPersistence()`
+      : `Keeping the files in IndexedDB ("${name}") failed: ${(error as Error)?.message}`,
+    { code: quota ? "QUOTA_EXCEEDED" : "KEEP_FAILED", cause: error },
+  );
+}
+
+/**
+ * A file added again whose task lost its kept copy (the page closed before it
+ * was kept, or the site's data was cleared) is kept again, and its task,
+ * failed for want of it, runs again.
+ */
+async function repair(task: UploadTask, blob: Blob, start: boolean): Promise<void> {
+  const source = task.state.source;
+  if (!isKept(source) || task.status === "done" || task.status === "canceled") return;
+  const files = keptFiles(source.keptIn);
+  if (await files.get(source.key)) return;
+  await files.put(source.key, blob);
+  if (
+    task.status === "failed" && (task.error as { code?: string })?.code === "TUS_SOURCE_MISSING"
+  ) {
+    await task.retry();
+  } else if (start && task.status === "pending") await task.start();
 }

@@ -61,8 +61,11 @@ export function idOf(url: string): string {
   return new URL(url).pathname.split("/").pop()!;
 }
 
-/** What the default kept-files database holds under `key` (read with the raw IndexedDB API). */
-export function keptFile(key: string): Promise<Blob | undefined> {
+/** Runs `op` on the default kept-files database's store (the raw IndexedDB API, as another tab would). */
+function onKeptFiles<T>(
+  mode: IDBTransactionMode,
+  op: (store: IDBObjectStore) => IDBRequest,
+): Promise<T | undefined> {
   return new Promise((resolve, reject) => {
     const opening = indexedDB.open("stater-files");
     opening.onsuccess = () => {
@@ -71,7 +74,7 @@ export function keptFile(key: string): Promise<Blob | undefined> {
         db.close();
         return resolve(undefined);
       }
-      const request = db.transaction("files").objectStore("files").get(key);
+      const request = op(db.transaction("files", mode).objectStore("files"));
       request.onsuccess = () => {
         db.close();
         resolve(request.result);
@@ -80,4 +83,14 @@ export function keptFile(key: string): Promise<Blob | undefined> {
     };
     opening.onerror = () => reject(opening.error);
   });
+}
+
+/** What the default kept-files database holds under `key`. */
+export function keptFile(key: string): Promise<Blob | undefined> {
+  return onKeptFiles("readonly", (store) => store.get(key));
+}
+
+/** Deletes what the default kept-files database holds under `key` (a file lost). */
+export async function deleteKeptFile(key: string): Promise<void> {
+  await onKeptFiles("readwrite", (store) => store.delete(key));
 }

@@ -6,7 +6,16 @@ import {
   type UploadTask,
 } from "../../../src/tus/mod.ts";
 import { databases, eventually } from "../../browser/_util.ts";
-import { control, endpoint, idOf, keptFile, openEngine, randomFile, sha256 } from "./_page.ts";
+import {
+  control,
+  deleteKeptFile,
+  endpoint,
+  idOf,
+  keptFile,
+  openEngine,
+  randomFile,
+  sha256,
+} from "./_page.ts";
 
 const { name, dropAll } = databases("tus");
 beforeEach(() => control("/reset"));
@@ -69,7 +78,11 @@ describe("stater/tus in Chromium on the IndexedDB driver", () => {
     const db = name();
     const engine = await openEngine(db, { work: { keepFiles: false } });
     const file = randomFile("in-state.bin", 100 * KiB);
-    const [task] = await addUploads(engine, [file], { endpoint, chunkSize: 32 * KiB });
+    const [task] = await addUploads(engine, [file], {
+      endpoint,
+      chunkSize: 32 * KiB,
+      keepFiles: false,
+    });
     await eventually(() => task!.state.offset >= 32 * KiB, 20_000, "a chunk");
     expect((await engine.list())[0]!.state).toMatchObject({ source: expect.any(File) });
     const result = await task!.result();
@@ -109,6 +122,24 @@ describe("stater/tus in Chromium on the IndexedDB driver", () => {
     expect(heads.length).toBeGreaterThanOrEqual(2);
     expect(server.requests.filter((request) => request.status === 409)).toEqual([]);
     await second.close();
+  });
+
+  it("a File whose kept copy is gone fails its task; adding it again keeps it again and the upload runs", async () => {
+    const db = name();
+    const engine = await openEngine(db);
+    const file = randomFile("lost.bin", 50 * KiB);
+    const [task] = await addUploads(engine, [file], { endpoint, start: false });
+    await deleteKeptFile(task!.state.key);
+    await task!.start();
+    const error = await task!.result().catch((e) => e.cause);
+    expect(error).toMatchObject({ code: "TUS_SOURCE_MISSING" });
+    expect(error.message).toMatch(/the file kept for it in IndexedDB \("stater-files"\) is gone/);
+    const [again] = await addUploads(engine, [file], { endpoint });
+    expect(again).toBe(task);
+    const result = await task!.result();
+    const server = await control("/state");
+    expect(server.uploads.find((u) => u.id === idOf(result.url))?.sha256).toBe(await sha256(file));
+    await engine.close();
   });
 
   it("adding the same Files again returns their tasks: nothing is uploaded twice", async () => {
