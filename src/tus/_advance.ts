@@ -16,12 +16,13 @@
  * @module
  */
 
+import { isBlob } from "./_util.ts";
 import type { StepContext } from "../mod.ts";
 import { TusError } from "./errors.ts";
 import { protocolError, type Transport } from "./_protocol.ts";
 import { createUpload, headUpload, patchChunk } from "./_requests.ts";
 import { openSource, type Source } from "./_source.ts";
-import { isBlob, type TusUploadState } from "./state.ts";
+import { type TusUploadState } from "./state.ts";
 
 /** What a step works with. */
 export interface Run {

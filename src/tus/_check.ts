@@ -5,8 +5,9 @@
  * @module
  */
 
+import { isBlob, isKept } from "./_util.ts";
 import { TusError } from "./errors.ts";
-import { isBlob, isKept, type TusUploadResult, type TusUploadState } from "./state.ts";
+import { type TusUploadResult, type TusUploadState } from "./state.ts";
 
 function badState(state: unknown, what: string): TusError {
   const name = (state as { name?: unknown } | null)?.name;

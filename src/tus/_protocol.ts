@@ -98,7 +98,8 @@ export async function send(
     if (Date.now() + delay > lockedUntil) {
       throw new TusError(
         "TUS_LOCKED",
-        `Uploading "${transport.file}": the server kept ${url} locked (423) for more than ${transport.lockedTimeoutMs} ms`,
+        `Uploading "${transport.file}": the server kept ${url} locked (423) for more than ` +
+          `${transport.lockedTimeoutMs} ms`,
         { file: transport.file, method, url, status: 423, retryable: true },
       );
     }

@@ -2,8 +2,8 @@
  * The bytes of an upload: the state's own `Blob` (a chunk is a `slice`, sent
  * as it is, which a browser streams from disk), or a file path read through
  * `node:fs` (Node, Deno): on Node a chunk is a stream of 1 MiB reads, which
- * Node's `fetch` sends with about half the CPU time of a byte array (which it
- * copies) or of a file-backed `Blob`; on Deno the chunk's bytes. `node:fs` is imported
+ * Node's `fetch` sends with about two thirds of the CPU time of a byte array
+ * (which it copies) or of a file-backed `Blob`; on Deno the chunk's bytes. `node:fs` is imported
  * lazily, through a specifier the bundlers leave alone, and only when a path
  * is uploaded: a browser bundle never touches it.
  *
@@ -13,10 +13,11 @@
  * @module
  */
 
+import { isBlob, isKept } from "./_util.ts";
 import { TusError } from "./errors.ts";
 import type { Chunk } from "./_protocol.ts";
 import { keptFiles } from "./_files.ts";
-import { isBlob, isKept, type TusUploadState } from "./state.ts";
+import { type TusUploadState } from "./state.ts";
 
 interface FileStats {
   size: number;
@@ -161,9 +162,8 @@ export async function openSource(state: TusUploadState): Promise<Source> {
     } catch (error) {
       throw new TusError(
         "TUS_SOURCE_MISSING",
-        `Uploading "${state.name}": the file kept in IndexedDB ("${source.keptIn}") cannot be read (${
-          (error as Error)?.message
-        })`,
+        `Uploading "${state.name}": the file kept in IndexedDB ("${source.keptIn}") cannot be ` +
+          `read (${(error as Error)?.message})`,
         { file: state.name, retryable: true, cause: error },
       );
     }

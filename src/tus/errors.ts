@@ -8,6 +8,7 @@
  */
 
 import { StaterError } from "../mod.ts";
+import { formatBytes } from "./_util.ts";
 
 /** The codes of {@linkcode TusError}. */
 export type TusErrorCode =
@@ -118,14 +119,4 @@ export class StorageRoomError extends StaterError {
   }
 }
 
-/** `1536` → `"1.5 KiB"`. */
-export function formatBytes(bytes: number): string {
-  const units = ["bytes", "KiB", "MiB", "GiB", "TiB"];
-  let value = bytes;
-  let unit = 0;
-  while (Math.abs(value) >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return unit === 0 ? `${value} bytes` : `${Number(value.toFixed(1))} ${units[unit]}`;
-}
+//END

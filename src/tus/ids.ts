@@ -48,7 +48,8 @@ export function uploadId(file: File | FileFacts, options: UploadIdOptions = {}):
   const relative = (file as Partial<File>).webkitRelativePath || file.name;
   if (typeof relative !== "string" || relative === "") {
     throw new TypeError(
-      "uploadId(file) needs a file with a name: a plain Blob has none, so pass { name, size } instead",
+      "uploadId(file) needs a file with a name: a plain Blob has none, so pass { name, size } " +
+        "instead",
     );
   }
   if (!Number.isSafeInteger(file.size) || file.size < 0) {

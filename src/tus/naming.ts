@@ -5,7 +5,7 @@
  * @module
  */
 
-import { randomKey } from "./state.ts";
+import { randomKey } from "./_util.ts";
 
 const KEY = /^[\w-]{8,128}$/;
 

@@ -4,7 +4,17 @@
  * @module
  */
 
-/** The chunk size used when none is given: one `PATCH` per 4 MiB. */
+/**
+ * The chunk size used when none is given: one `PATCH` (and one commit) per
+ * 4 MiB.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_CHUNK_SIZE } from "stater/tus";
+ *
+ * console.log(DEFAULT_CHUNK_SIZE / 2 ** 20); // 4
+ * ```
+ */
 export const DEFAULT_CHUNK_SIZE: number = 4 * 1024 * 1024;
 
 /** A `Blob` kept apart from the task's record (see `tusWork`'s `keepFiles`), by the upload key. */
@@ -82,32 +92,9 @@ export interface TusUploadOptions {
   key?: string;
 }
 
+import { baseName, isBlob, randomKey } from "./_util.ts";
+
 const RESERVED = new Set(["filename", "filetype", "key"]);
-
-/** Whether `value` is a `Blob` (a `File` too). */
-export function isBlob(value: unknown): value is Blob {
-  return typeof Blob === "function" && value instanceof Blob;
-}
-
-/** Whether `value` names a kept `Blob`. */
-export function isKept(value: unknown): value is KeptFile {
-  return typeof value === "object" && value !== null && !isBlob(value) &&
-    typeof (value as KeptFile).keptIn === "string" && typeof (value as KeptFile).key === "string";
-}
-
-/** The last part of a path, with `/` or `\` between parts. */
-export function baseName(path: string): string {
-  return path.slice(Math.max(path.lastIndexOf("/"), path.lastIndexOf("\\")) + 1);
-}
-
-/** 32 random hex digits. */
-export function randomKey(): string {
-  const bytes = new Uint8Array(16);
-  crypto.getRandomValues(bytes);
-  let key = "";
-  for (const byte of bytes) key += byte.toString(16).padStart(2, "0");
-  return key;
-}
 
 function absoluteEndpoint(endpoint: string | URL): string {
   const base = (globalThis as { location?: { href?: string } }).location?.href;
@@ -123,7 +110,7 @@ function absoluteEndpoint(endpoint: string | URL): string {
 }
 
 /** Checks a chunk size; `RangeError` unless a whole number of bytes > 0. */
-export function checkChunkSize(chunkSize: unknown, what = "tusUpload's chunkSize"): number {
+function checkChunkSize(chunkSize: unknown, what = "tusUpload's chunkSize"): number {
   if (typeof chunkSize !== "number" || !Number.isSafeInteger(chunkSize) || chunkSize <= 0) {
     throw new RangeError(`${what} must be a whole number of bytes > 0, got ${String(chunkSize)}`);
   }

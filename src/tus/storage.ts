@@ -56,7 +56,7 @@ function defaultStorage(): StorageLike | undefined {
  *   const room = await checkStorageRoom([new Blob(["photo bytes"])]);
  *   console.log(room === undefined ? "no estimate here" : `${room.available} bytes left`);
  * } catch (error) {
- *   if (error instanceof StorageRoomError) console.log(error.message); // "… 1.2 GiB are missing …"
+ *   if (error instanceof StorageRoomError) console.log(error.message); // "… GiB are missing …"
  * }
  * ```
  */

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { baseName, isBlob, isKept } from "./_util.ts";
 import {
   DriverError,
   type Engine,
@@ -16,9 +17,6 @@ import { KeptFiles, keptFiles } from "./_files.ts";
 import { uploadId, type UploadIdOptions } from "./ids.ts";
 import { nodeFs } from "./_source.ts";
 import {
-  baseName,
-  isBlob,
-  isKept,
   tusUpload,
   type TusUploadOptions,
   type TusUploadResult,
@@ -77,22 +75,25 @@ function notStorable(error: unknown): unknown {
 }
 
 /**
- * Adds one upload task per file: `File`s in a browser (stored in the state,
- * so the IndexedDB driver keeps them across reloads), or paths on Node and
- * Deno. Each task's id comes from {@linkcode uploadId} (a path's is made of
- * its absolute path, size and modification time), so a file added again
- * returns its existing task instead of a second upload; a file listed twice
- * gets one task. Before it stores any new `File`, it checks the storage
- * estimate and throws a `StorageRoomError` saying how much room is missing.
+ * Adds one upload task per file: `File`s in a browser, or paths (Node, Deno).
+ * Each task's id comes from {@linkcode uploadId} (a path's is made of its
+ * absolute path, size and modification time), so a file added again returns
+ * its existing task instead of a second upload; a file listed twice gets one
+ * task. Before it stores any new `File`, it checks the storage estimate and
+ * throws a `StorageRoomError` saying how much room is missing. Each `File` is
+ * kept in IndexedDB apart from its task's record (`keepFiles`), so it
+ * survives reloads without being copied at every commit; the tasks start at
+ * once, and this resolves once every `File` is kept. A `File` added again
+ * whose kept copy is gone is kept again, and its task retried.
  * Resolves with the tasks, in the order of `sources`.
  *
  * @example
  * ```ts
- * import { rm, writeFile } from "node:fs/promises";
  * import { createEngine } from "stater";
  * import { memoryDriver } from "stater/drivers/memory";
  * import { addUploads, tusWork } from "stater/tus";
  *
+ * const { rm, writeFile } = await import("node:fs/promises"); // Node or Deno
  * const engine = await createEngine({ driver: memoryDriver(), work: { upload: tusWork() } });
  * await writeFile("notes.txt", "hello");
  * const [task] = await addUploads(engine, ["notes.txt"], {

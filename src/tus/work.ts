@@ -5,6 +5,7 @@
  * @module
  */
 
+import { isBlob, isKept } from "./_util.ts";
 import { defineWork, type Done, type StepContext, type Work } from "../mod.ts";
 import { advance, at, type Run } from "./_advance.ts";
 import { checkState, resultOf } from "./_check.ts";
@@ -12,13 +13,7 @@ import { KeptFiles, keptFiles } from "./_files.ts";
 import { whenOnline } from "./_online.ts";
 import { Interrupted, type Transport } from "./_protocol.ts";
 import { terminateUpload } from "./_requests.ts";
-import {
-  isBlob,
-  isKept,
-  type KeptFile,
-  type TusUploadResult,
-  type TusUploadState,
-} from "./state.ts";
+import { type KeptFile, type TusUploadResult, type TusUploadState } from "./state.ts";
 
 /** Headers as a plain object. */
 export type HeaderRecord = Record<string, string>;
@@ -41,7 +36,11 @@ export interface TusWorkOptions {
   waitOnline?: boolean;
   /** How long to keep asking again while the server answers `423 Locked`, in ms. @default 30000 */
   lockedTimeoutMs?: number;
-  /** How long `cancel()` and `remove()` wait for the server to answer the `DELETE`, in ms. @default 10000 */
+  /**
+   * How long `cancel()` and `remove()` wait for the server to answer the
+   * `DELETE`, in ms.
+   * @default 10000
+   */
   deleteTimeoutMs?: number;
   /**
    * The IndexedDB database in which the first step keeps a state's `Blob`,
@@ -58,8 +57,8 @@ export interface TusWorkOptions {
 /** The work function of {@linkcode tusWork}, with its cleanup hook. */
 export type TusWork = Work<TusUploadState, Promise<TusUploadState | Done<TusUploadResult>>>;
 
-function checkMs(name: string, value: unknown): void {
-  if (typeof value !== "number" || !(value >= 0)) {
+function checkMs(name: string, value: unknown, finite: boolean): void {
+  if (typeof value !== "number" || !(value >= 0) || (finite && value === Infinity)) {
     throw new RangeError(`tusWork's ${name} must be a number of ms ≥ 0, got ${String(value)}`);
   }
 }
@@ -113,8 +112,8 @@ export function tusWork(options: TusWorkOptions = {}): TusWork {
   if (headers !== undefined && typeof headers !== "object" && typeof headers !== "function") {
     throw new TypeError("tusWork's headers must be an object or a function that returns one");
   }
-  checkMs("lockedTimeoutMs", lockedTimeoutMs);
-  checkMs("deleteTimeoutMs", deleteTimeoutMs);
+  checkMs("lockedTimeoutMs", lockedTimeoutMs, false);
+  checkMs("deleteTimeoutMs", deleteTimeoutMs, true);
   const fetchFn: typeof fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
   /** The states whose offset the server confirmed in this process (the steps' own outputs). */
   const confirmed = new WeakSet<TusUploadState>();
@@ -169,7 +168,7 @@ export function tusWork(options: TusWorkOptions = {}): TusWork {
     // Taken out first: only the step that produced this state, in this process, may skip the HEAD.
     let known = confirmed.delete(state) && ctx.attempt === 1;
     if (state.url !== undefined && state.offset === state.size) {
-      // A finished task keeps its last state: a complete one first commits a state without its Blob.
+      // A finished task keeps its last state: a complete one first commits itself without its Blob.
       if (isBlob(state.source)) return at(state, state.offset);
       ctx.progress(state.offset, state.size);
       return finish(state, ctx);

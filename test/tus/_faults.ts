@@ -6,10 +6,7 @@
  * hook, such as a SIGKILL of the client, once the server answered).
  *
  * It counts the `PATCH` body bytes it forwarded to the server per upload, so
- * tests can tell that no byte was sent twice. Pages reach the same controls
- * over HTTP: `GET /__faults` (the counts and the request log), `POST
- * /__faults` with `{ method, status, times? }` (answer the next such requests
- * with `status`), `DELETE /__faults` (forget both).
+ * tests can tell that no byte was sent twice.
  */
 
 import { createServer, type IncomingMessage, request, type ServerResponse } from "node:http";
@@ -74,12 +71,6 @@ export interface FaultLayer {
   close(): Promise<void>;
 }
 
-const CORS = {
-  "access-control-allow-origin": "*",
-  "access-control-allow-methods": "GET, POST, DELETE",
-  "access-control-allow-headers": "*",
-};
-
 /** Starts a layer in front of the tus server at `target` (its creation endpoint). */
 export async function startFaultLayer(target: string): Promise<FaultLayer> {
   const upstream = new URL(target);
@@ -99,26 +90,8 @@ export async function startFaultLayer(target: string): Promise<FaultLayer> {
     return rule.fault;
   };
 
-  const control = (req: IncomingMessage, res: ServerResponse) => {
-    let body = "";
-    req.on("data", (chunk) => (body += chunk));
-    req.on("end", () => {
-      if (req.method === "POST") {
-        const { method, status, times = 1 } = JSON.parse(body);
-        rules.push({ match: { method }, fault: { answer: status }, left: times });
-      } else if (req.method === "DELETE") {
-        received.clear();
-        requests.length = 0;
-        rules.length = 0;
-      }
-      res.writeHead(200, { ...CORS, "content-type": "application/json" });
-      res.end(JSON.stringify({ received: Object.fromEntries(received), requests }));
-    });
-  };
-
   const forward = (req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? "/").split("?")[0]!;
-    if (path === "/__faults") return control(req, res);
     const last = path.split("/").pop();
     const offsetHeader = req.headers["upload-offset"];
     const seen: SeenRequest = {

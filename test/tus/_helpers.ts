@@ -69,7 +69,7 @@ export function later(cleanup: () => Promise<void>): void {
   cleanups.push(cleanup);
 }
 
-/** An engine on the fs driver in `dir`/store, with `tusWork()` as `upload`; closed after the test. */
+/** An engine on the fs driver in `dir`/store, `tusWork()` as `upload`; closed after the test. */
 export async function openEngine(
   dir: string,
   options: { retry?: RetryOptions; work?: TusWorkOptions; store?: string } = {},
@@ -88,7 +88,7 @@ export function trace(faults: FaultLayer): string[] {
   return faults.requests.map((r) => `${r.method} ${r.offset ?? "-"} ${r.status ?? "broken"}`);
 }
 
-/** Pauses `task` (plainly, or at once) when the server answers the `nth` `PATCH`; resolves once paused. */
+/** Pauses `task` (plainly, or at once) when the server answers the `nth` `PATCH`; resolves then. */
 export function pauseAtPatch(
   faults: FaultLayer,
   nth: number,
@@ -103,7 +103,7 @@ export function pauseAtPatch(
   });
 }
 
-/** Sends the bytes of `bytes` from `offset` to the upload at `url` on the server itself, as another client would. */
+/** Sends `bytes` from `offset` to the upload at `url` on the server itself, as another client. */
 export async function patchDirectly(
   server: TusServer,
   url: string,

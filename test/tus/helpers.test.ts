@@ -8,7 +8,7 @@ import {
   tusWork,
   uploadId,
 } from "../../src/tus/mod.ts";
-import { formatBytes } from "../../src/tus/errors.ts";
+import { formatBytes } from "../../src/tus/_util.ts";
 
 const MiB = 1024 * 1024;
 

@@ -50,7 +50,7 @@ describe("tusWork on the fs driver", () => {
     const { path } = await s.file("a.bin", 50_000);
     const engine = await openEngine(s.dir);
     const task = await upload(engine, s.endpoint, path, CHUNK);
-    // What the task had committed when each PATCH reached the server (task.state changes only on a commit).
+    // What the task had committed when each PATCH reached the server (task.state moves on commits).
     const committed: { sent: number | undefined; url: string | undefined; offset: number }[] = [];
     s.faults.inject((r) => {
       if (r.method === "PATCH") {

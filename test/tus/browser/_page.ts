@@ -61,7 +61,7 @@ export function idOf(url: string): string {
   return new URL(url).pathname.split("/").pop()!;
 }
 
-/** Runs `op` on the default kept-files database's store (the raw IndexedDB API, as another tab would). */
+/** Runs `op` on the default kept-files database (the raw IndexedDB API, as another tab would). */
 function onKeptFiles<T>(
   mode: IDBTransactionMode,
   op: (store: IDBObjectStore) => IDBRequest,

@@ -113,11 +113,11 @@ describe("stater/tus in Chromium on the IndexedDB driver", () => {
     for (const [i, file] of files.entries()) {
       const id = idOf(results[i]!.url);
       expect(server.uploads.find((upload) => upload.id === id)?.sha256).toBe(await sha256(file));
-      // At most the chunk that was in flight is sent again, when the server dropped what it got of it.
+      // At most the chunk in flight is sent again, when the server dropped what it got of it.
       expect(server.received[id], file.name).toBeGreaterThanOrEqual(file.size);
       expect(server.received[id], file.name).toBeLessThanOrEqual(file.size + 32 * KiB);
     }
-    // The new engine asked for the offsets of the uploads under way, and no PATCH missed the server's offset.
+    // The new engine asked for the offsets of the uploads under way; no PATCH missed the server's.
     const heads = server.requests.filter((request) => request.method === "HEAD");
     expect(heads.length).toBeGreaterThanOrEqual(2);
     expect(server.requests.filter((request) => request.status === 409)).toEqual([]);
