@@ -7,9 +7,24 @@ export default defineConfig({
         test: {
           name: "node",
           include: ["test/**/*.test.ts"],
-          exclude: ["test/browser/**", "test/tus/browser/**", "test/deno/**", "**/node_modules/**"],
+          exclude: [
+            "test/browser/**",
+            "test/tus/browser/**",
+            "test/deno/**",
+            "test/package/**",
+            "**/node_modules/**",
+          ],
           environment: "node",
           testTimeout: 30_000,
+        },
+      },
+      {
+        // The packed package (npm pack builds it): run on its own, since it rebuilds dist/.
+        test: {
+          name: "package",
+          include: ["test/package/**/*.test.ts"],
+          environment: "node",
+          testTimeout: 120_000,
         },
       },
     ],

@@ -1,4 +1,4 @@
-import type { Driver, Write, WriteResult } from "./driver.ts";
+import type { Driver, Write, WriteResult } from "./contract.ts";
 
 const QUIET_HOPS = 8;
 const MAX_HOPS = 64;

@@ -1,5 +1,5 @@
-import type { StoredError } from "./driver.ts";
-import type { Clock } from "./types.ts";
+import type { StoredError } from "./contract.ts";
+import type { Clock } from "./options.ts";
 
 /** The platform's clock. */
 export const systemClock: Clock = {
@@ -111,4 +111,10 @@ export function yieldToEventLoop(): Promise<void> {
     }
     setTimeout(resolve, 0);
   });
+}
+
+/** The `code` of an error (a native one such as `ENOENT`, or a stater one), when it is a string. */
+export function errorCode(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" ? code : undefined;
 }

@@ -16,7 +16,7 @@
  *
  * @example
  * ```ts
- * import { decode, encode } from "stater";
+ * import { decode, encode } from "stater/driver";
  * const text = encode({ when: new Date(0), tags: new Set(["a"]) });
  * const back = decode(text) as { when: Date; tags: Set<string> };
  * console.log(back.when.getTime(), back.tags.has("a")); // 0 true

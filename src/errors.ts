@@ -100,7 +100,8 @@ export class UnknownWorkError extends StaterError {
       : "";
     super(
       "UNKNOWN_WORK",
-      `No work function named ${names} in this engine's work map${tasks}: add it to createEngine({ work })`,
+      `No work function named ${names} in this engine's work map${tasks}: ` +
+        `add it to createEngine({ work })`,
     );
     this.work = work;
     this.taskIds = taskIds;
@@ -111,12 +112,19 @@ export class UnknownWorkError extends StaterError {
 export class StateNotStorableError extends StaterError {
   /** Where the value sits, such as `state.files[3].handle`. */
   readonly path: string;
-  /** Creates the error for the value at `path`, with `reason` saying what it is. */
-  constructor(path: string, reason: string, options?: StaterErrorOptions) {
+  /**
+   * Creates the error for the value at `path`, with `reason` saying what it
+   * is. The message ends with what a state may hold, or with `advice` when
+   * the value is refused for something else than its kind (such as its size).
+   */
+  constructor(path: string, reason: string, options?: StaterErrorOptions & { advice?: string }) {
     super(
       "STATE_NOT_STORABLE",
-      `${path} cannot be stored: ${reason}. A state may hold JSON values, undefined, Date, Map, Set, ` +
-        `bigint, Uint8Array and ArrayBuffer; turn other values into one of these`,
+      `${path} cannot be stored: ${reason}. ${
+        options?.advice ??
+          "A state may hold JSON values, undefined, Date, Map, Set, bigint, Uint8Array and " +
+            "ArrayBuffer; turn other values into one of these"
+      }`,
       options,
     );
     this.path = path;
@@ -225,6 +233,24 @@ export class TaskStateError extends StaterError {
     super("INVALID_TASK_STATE", `Task "${taskId}" is ${status}: ${message}`);
     this.taskId = taskId;
     this.status = status;
+  }
+}
+
+/**
+ * A control (`pause()`, `cancel()`, `retry()`, `resume()`) could not write its
+ * change because other engines kept changing the task at the same time.
+ */
+export class TaskConflictError extends StaterError {
+  /** The task's id. */
+  readonly taskId: string;
+  /** Creates the error for `taskId`. */
+  constructor(taskId: string) {
+    super(
+      "TASK_CONFLICT",
+      `Task "${taskId}" kept changing under other engines while this change was written; ` +
+        `try the call again`,
+    );
+    this.taskId = taskId;
   }
 }
 

@@ -13,7 +13,8 @@
  * const engine = await createEngine({
  *   driver: memoryDriver(),
  *   work: {
- *     count: (state: { n: number }, ctx) => (state.n >= 1000 ? ctx.done(state.n) : { n: state.n + 1 }),
+ *     count: (state: { n: number }, ctx) =>
+ *       state.n >= 1000 ? ctx.done(state.n) : { n: state.n + 1 },
  *   },
  * });
  * const task = await engine.create("count", { n: 0 }, { id: "count-1" });
@@ -24,9 +25,7 @@
  * @module
  */
 
-export { createEngine, type Engine, type ListFilter } from "./engine.ts";
-export type { Task } from "./task.ts";
-export type { EngineEvents, EngineEventType } from "./events.ts";
+export { createEngine } from "./engine.ts";
 export { Done } from "./done.ts";
 export {
   type CleanupInfo,
@@ -37,37 +36,27 @@ export {
   type WorkHooks,
 } from "./work.ts";
 export type {
-  CheckpointOptions,
-  Clock,
   CloseOptions,
   CreateOptions,
-  EngineOptions,
+  Engine,
+  EngineEvents,
+  EngineEventType,
+  ListFilter,
   PauseOptions,
   Progress,
   ResultOf,
-  RetryOptions,
   StateOf,
   StepContext,
   StoredError,
+  Task,
   TaskInfo,
   TaskStatus,
   WorkFunction,
   WorkMap,
 } from "./types.ts";
-export type {
-  AcquireOptions,
-  DeleteWrite,
-  Driver,
-  DriverContext,
-  DriverEvent,
-  Lease,
-  ListQuery,
-  PutWrite,
-  TaskRecord,
-  Write,
-  WriteResult,
-} from "./driver.ts";
-export { eventId, FINISHED_STATUSES, TASK_STATUSES, writeId } from "./driver.ts";
+export type { CheckpointOptions, Clock, EngineOptions, RetryOptions } from "./options.ts";
+/** The driver an engine runs on; drivers are written against `stater/driver`. */
+export type { Driver } from "./contract.ts";
 export {
   DriverError,
   EngineClosedError,
@@ -81,18 +70,10 @@ export {
   StoreCorruptError,
   StoreLockedError,
   TaskCanceledError,
+  TaskConflictError,
   TaskExistsError,
   TaskFailedError,
   TaskNotFoundError,
   TaskStateError,
   UnknownWorkError,
 } from "./errors.ts";
-export {
-  type AllowValue,
-  checkStorable,
-  cloneStorable,
-  decode,
-  encode,
-  fromJSONValue,
-  toJSONValue,
-} from "./codec.ts";

@@ -1,16 +1,15 @@
 /**
- * The public types of the engine: work functions, their step context, task
- * snapshots, events and options.
+ * The public types of stater: work functions and their step context, the
+ * `Task` and `Engine` interfaces, task snapshots, events, and the options of
+ * their methods. (The options of `createEngine` are in `options.ts`.)
  *
  * @module
  */
 
-import type { Progress, StoredError, TaskStatus } from "./driver.ts";
-import type { Driver } from "./driver.ts";
-import { Done } from "./done.ts";
+import type { Progress, StoredError, TaskStatus } from "./contract.ts";
+import type { Done } from "./done.ts";
 
 export type { Progress, StoredError, TaskStatus };
-export { Done };
 
 /** What a step receives besides the state. */
 export interface StepContext<R = unknown> {
@@ -22,7 +21,7 @@ export interface StepContext<R = unknown> {
   readonly step: number;
   /** 1 on the first try of this step, 2 on its first retry, … */
   readonly attempt: number;
-  /** Aborted on `pause({ immediate: true })`, `cancel()`, `close()` past its timeout, and lost ownership. */
+  /** Aborted by `pause({ immediate: true })`, `cancel()`, a late `close()`, a lost owner. */
   readonly signal: AbortSignal;
   /** Finishes the task with this result; return what it returns. */
   done<T extends R = R>(result?: T): Done<T>;
@@ -44,7 +43,8 @@ export type WorkFunction<S = any, R = any> = (
 ) => S | Done<R> | Promise<S | Done<R>>;
 
 /** The `work` option: work functions by name. */
-// `any`, not `unknown`: work functions over their own state types must fit (parameters are contravariant).
+// `any`, not `unknown`: work functions over their own state types must fit
+// (parameters are contravariant).
 // deno-lint-ignore no-explicit-any
 export type WorkMap = Record<string, WorkFunction<any, any>>;
 
@@ -82,61 +82,121 @@ export interface TaskInfo<S = unknown, R = unknown> {
   updatedAt: number;
 }
 
-/** Retry policy for a step that throws. */
-export interface RetryOptions {
-  /** Tries of one step in all, the first included. @default 3 */
-  maxAttempts?: number;
-  /** The delay before the first retry, in ms. @default 100 */
-  initialDelayMs?: number;
-  /** The longest delay, in ms. @default 30000 */
-  maxDelayMs?: number;
-  /** Each delay is the one before times this. @default 2 */
-  factor?: number;
+/**
+ * A task of an engine. Its fields are the latest known values, read only;
+ * its methods change it and resolve once the change is committed. See the
+ * README's table of controls for what each method does in each status.
+ */
+export interface Task<S = unknown, R = unknown> {
+  /** The task's id. */
+  readonly id: string;
+  /** The work name. */
+  readonly work: string;
+  /** Where the task is. */
+  readonly status: TaskStatus;
+  /** The latest state. */
+  readonly state: S;
+  /** Steps done, the final one that returned `done` included. */
+  readonly step: number;
+  /** The last reported progress. */
+  readonly progress: Progress | undefined;
+  /** Why it failed, when `failed`. */
+  readonly error: Error | undefined;
+  /** Runs a `pending` or `paused` task; a no-op on a running one. */
+  start(): Promise<void>;
+  /** Same as `start()`. */
+  resume(): Promise<void>;
+  /** Stops the task and commits it as `paused`; see {@linkcode PauseOptions}. */
+  pause(options?: PauseOptions): Promise<void>;
+  /** Aborts the task and commits it as `canceled`; its state is kept. */
+  cancel(): Promise<void>;
+  /** Sends a `failed` task back to `pending` with its last state and runs it. */
+  retry(): Promise<void>;
+  /** Stops the task and deletes its record. */
+  remove(): Promise<void>;
+  /** The result once `done`; rejects with `TaskFailedError` or `TaskCanceledError`. */
+  result(): Promise<R>;
+  /** Listens to this task's events; returns an unsubscribe function. */
+  on<K extends keyof EngineEvents>(
+    type: K,
+    listener: (event: EngineEvents<S, R>[K]) => void,
+  ): () => void;
+  /** A plain snapshot. */
+  toJSON(): TaskInfo<S, R>;
 }
 
-/** When to commit: after this many steps or this long, whichever comes first. */
-export interface CheckpointOptions {
-  /** Commit after this many steps. @default 1 (when `everyMs` is not set either) */
-  everySteps?: number;
-  /** Commit once this many ms passed since the last commit. */
-  everyMs?: number;
+/** Which tasks `engine.list` returns. */
+export interface ListFilter {
+  /** One status or several; all when omitted. */
+  status?: TaskStatus | readonly TaskStatus[];
+  /** Only tasks of this work. */
+  work?: string;
 }
 
-/** The time seam: tests pass a fake clock. */
-export interface Clock {
-  /** The time in ms since the epoch. */
-  now(): number;
-  /** Runs `fn` after `ms`; returns a handle for `clearTimeout`. */
-  setTimeout(fn: () => void, ms: number): unknown;
-  /** Cancels a `setTimeout`. */
-  clearTimeout(handle: unknown): void;
+/** An engine: create tasks, find them, listen to them. See `createEngine`. */
+export interface Engine<W extends WorkMap = WorkMap> extends AsyncDisposable {
+  /** This engine's owner id. */
+  readonly owner: string;
+  /**
+   * Stores a new task (committed before this resolves) and starts it. An id
+   * that exists returns the existing task unchanged; with another work it
+   * rejects with `TaskExistsError`.
+   */
+  create<K extends keyof W & string>(
+    work: K,
+    state: StateOf<W[K]>,
+    options?: CreateOptions,
+  ): Promise<Task<StateOf<W[K]>, ResultOf<W[K]>>>;
+  /** The task with this id, or `undefined`. */
+  get(id: string): Promise<Task | undefined>;
+  /** Plain snapshots of the tasks that match, oldest first. */
+  list(filter?: ListFilter): Promise<TaskInfo[]>;
+  /** Listens to events of every task; returns an unsubscribe function. */
+  on<K extends keyof EngineEvents>(
+    type: K,
+    listener: (event: EngineEvents[K]) => void,
+  ): () => void;
+  /** Resolves when no task of this engine is running or waiting to run. */
+  idle(): Promise<void>;
+  /**
+   * Stops taking steps, lets the steps in flight finish and commit (aborting
+   * them past the timeout), releases ownership and closes the driver. Tasks
+   * keep their status, so the next engine resumes them.
+   */
+  close(options?: CloseOptions): Promise<void>;
 }
 
-/** Options of {@linkcode createEngine}. */
-export interface EngineOptions<W extends WorkMap = WorkMap> {
-  /** Where task records live. */
-  driver: Driver;
-  /** The work functions by name. Tasks store the name, never the function. */
-  work: W;
-  /** On open, resume every task left `pending` or `running`. @default true */
-  autoResume?: boolean;
-  /** Most tasks stepping at once in this engine; the rest wait as `pending`. @default Infinity */
-  concurrency?: number;
-  /** Retries of a step that throws, with exponential backoff and jitter. @default { maxAttempts: 3, initialDelayMs: 100, maxDelayMs: 30000, factor: 2 } */
-  retry?: RetryOptions;
-  /** When to commit. @default every step */
-  checkpoint?: CheckpointOptions;
-  /** This engine's identity for ownership of tasks. @default a random UUID */
-  owner?: string;
-  /** How long `close()` lets steps in flight finish before aborting them, in ms. @default 1000 */
-  closeTimeoutMs?: number;
-  /** The time source. @default the platform's `Date.now` and timers */
-  clock?: Clock;
-  /** The randomness source for retry jitter, in [0, 1). @default Math.random */
-  random?: () => number;
-  /** Makes task ids for `create` without an `id`. @default crypto.randomUUID */
-  createId?: () => string;
+/** Event payloads by type; `task` is the live {@linkcode Task}. */
+export interface EngineEvents<S = unknown, R = unknown> {
+  /** A task changed status. */
+  status: { task: Task<S, R>; from: TaskStatus; to: TaskStatus };
+  /** A task finished a step; `step` is the count of steps done. */
+  step: { task: Task<S, R>; step: number };
+  /** A step reported progress. */
+  progress: { task: Task<S, R>; done: number; total: number | undefined };
+  /** A step sent a message with `ctx.emit`. */
+  message: { task: Task<S, R>; message: unknown };
+  /** A task finished with a result. */
+  done: { task: Task<S, R>; result: R };
+  /** A task failed: its step threw on its last attempt, or returned something unstorable. */
+  failed: { task: Task<S, R>; error: Error };
+  /** Engine or driver trouble that did not fail a task. */
+  error: { error: Error; task?: Task<S, R> };
 }
+
+/** The event types. */
+export type EngineEventType = keyof EngineEvents;
+
+/** Every event type, for validation. */
+export const EVENT_TYPES: readonly EngineEventType[] = [
+  "status",
+  "step",
+  "progress",
+  "message",
+  "done",
+  "failed",
+  "error",
+];
 
 /** Options of `engine.create`. */
 export interface CreateOptions {
@@ -154,6 +214,9 @@ export interface PauseOptions {
 
 /** Options of `engine.close`. */
 export interface CloseOptions {
-  /** How long steps in flight may take to finish before they are aborted, in ms. @default the engine's `closeTimeoutMs` */
+  /**
+   * How long steps in flight may take to finish before they are aborted, in ms.
+   * @default the engine's `closeTimeoutMs`
+   */
   timeoutMs?: number;
 }

@@ -80,3 +80,19 @@ export function defineWork<S, O extends StepOutput<S>>(
   if (cleanup) work.cleanup = cleanup;
   return work;
 }
+
+/** Runs the `cleanup` hook of `work`, if it has one; what it throws goes to `report`. */
+export async function runCleanup(
+  work: unknown,
+  state: unknown,
+  info: CleanupInfo,
+  report: (error: unknown) => void,
+): Promise<void> {
+  const cleanup = (work as WorkHooks | undefined)?.cleanup;
+  if (typeof cleanup !== "function") return;
+  try {
+    await cleanup(state, info);
+  } catch (error) {
+    report(error);
+  }
+}

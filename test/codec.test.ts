@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { checkStorable, cloneStorable, decode, encode, StateNotStorableError } from "../src/mod.ts";
+import { StateNotStorableError } from "../src/mod.ts";
+import { checkStorable, cloneStorable, decode, encode } from "../src/driver.ts";
 
 const everything = () => ({
   s: "text",

@@ -163,13 +163,20 @@ const commands: fc.Arbitrary<Command>[] = [
     const m = w.model.get(id);
     if (!m) return;
     const task = (await w.engine.get(id))!;
+    // The table of controls: a finished task is not paused, one paused stays so.
+    if (m.status === "done" || m.status === "failed" || m.status === "canceled") {
+      await expect(task.pause({ immediate })).rejects.toBeInstanceOf(TaskStateError);
+      return;
+    }
     const pausing = task.pause({ immediate });
     if (m.status === "running" && !immediate) {
       w.give(id, "ok");
       w.stepped(m);
       if (m.status === "running") m.status = "paused";
     } else if (m.status === "running" || m.status === "pending") m.status = "paused";
-    await pausing;
+    if ((m.status as Status) === "done") {
+      await expect(pausing).rejects.toBeInstanceOf(TaskStateError);
+    } else await pausing;
     m.attempt = 1;
   }),
   pick.map((id) => async (w: World) => {
@@ -186,8 +193,14 @@ const commands: fc.Arbitrary<Command>[] = [
   pick.map((id) => async (w: World) => {
     const m = w.model.get(id);
     if (!m) return;
-    await (await w.engine.get(id))!.cancel();
-    if (m.status !== "done") m.status = "canceled";
+    const task = (await w.engine.get(id))!;
+    // The table of controls: a done or failed task is not canceled.
+    if (m.status === "done" || m.status === "failed") {
+      await expect(task.cancel()).rejects.toBeInstanceOf(TaskStateError);
+      return;
+    }
+    await task.cancel();
+    m.status = "canceled";
     m.attempt = 1;
   }),
   pick.map((id) => async (w: World) => {

@@ -11,6 +11,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { build } from "esbuild";
+import { sourceAliases } from "../_sources.ts";
 
 const here = new URL(".", import.meta.url).pathname;
 const html = `<!doctype html><meta charset="utf-8"><title>stater in a service worker</title>
@@ -26,6 +27,7 @@ export async function serveDemo(port = 8080): Promise<{ url: string; server: Ser
       format: "esm",
       target: "es2022",
       minify: true,
+      alias: sourceAliases(),
       write: false,
     }))
       .outputFiles[0]!.text;

@@ -4,8 +4,8 @@
  * until the engine is idle. A worker stopped mid-task resumes it on its
  * next event (Background Sync, a message, the next activation).
  */
-import { createEngine, type Engine } from "../../src/mod.ts";
-import { indexedDBDriver } from "../../drivers/indexeddb/mod.ts";
+import { createEngine, type Engine } from "stater";
+import { indexedDBDriver } from "stater/drivers/indexeddb";
 import { work } from "./work.ts";
 
 interface ExtendableEvent extends Event {

@@ -16,8 +16,13 @@
  * @module
  */
 
-import { type TaskRecord, type Write, writeId, type WriteResult } from "../../src/driver.ts";
-import { DriverError } from "../../src/errors.ts";
+import {
+  DriverError,
+  type TaskRecord,
+  type Write,
+  writeId,
+  type WriteResult,
+} from "../../src/driver.ts";
 import { ATOMIC_LIMITS, type IdKey, idKeyOf, keyBytes, type Keys } from "./_keys.ts";
 import type { KvKey, KvLike } from "./_kv.ts";
 import { getAll, storeFailed, whereOf } from "./_read.ts";

@@ -6,9 +6,14 @@
  * @module
  */
 
-import type { Driver, DriverContext, ListQuery, TaskRecord } from "../../src/driver.ts";
-import { checkStorable } from "../../src/codec.ts";
-import { DriverError } from "../../src/errors.ts";
+import {
+  checkStorable,
+  type Driver,
+  type DriverContext,
+  DriverError,
+  type ListQuery,
+  type TaskRecord,
+} from "../../src/driver.ts";
 import { commitBatch, Known } from "./_commit.ts";
 import { idKeyOf, Keys } from "./_keys.ts";
 import { type KvKeyPart, type KvLike, openKvAt } from "./_kv.ts";
@@ -17,7 +22,7 @@ import { patient } from "./_retry.ts";
 import { listRecords, readRecord, storeFailed } from "./_read.ts";
 import { ChangeFeed } from "./_watch.ts";
 import { EventReader, Outbox } from "./_events.ts";
-import type { DenoKvDriverOptions } from "./mod.ts";
+import type { DenoKvDriverOptions } from "./_options.ts";
 
 interface Session {
   kv: KvLike;
@@ -125,7 +130,7 @@ export function createDenoKvDriver(options: DenoKvDriverOptions): Driver {
       own: !kv,
       owner: context.owner,
       keys,
-      leases: new Leases(store, keys, leaseMs, pollMs),
+      leases: new Leases(store, keys, leaseMs, pollMs, context.report),
       feed: new ChangeFeed(
         store,
         keys,

@@ -22,8 +22,7 @@
  * @module
  */
 
-import { type DriverEvent, eventId } from "../../src/driver.ts";
-import { decode, encode } from "../../src/codec.ts";
+import { decode, type DriverEvent, encode, eventId } from "../../src/driver.ts";
 import type { Keys } from "./_keys.ts";
 import type { KvKey, KvLike } from "./_kv.ts";
 
@@ -227,9 +226,16 @@ export class Outbox {
   }
 }
 
-/** Reads the events other engines wrote since the last read. */
+/**
+ * Reads the events other engines wrote since the last read. It keeps the
+ * last entry it saw of each owner that has entries in the store; an owner
+ * whose entries are all gone (expired or deleted: an engine that stopped,
+ * or restarted under a new owner id) is forgotten, since whatever it writes
+ * later is new. So what it keeps is bounded by the store's entries, not by
+ * how many engines ever wrote there.
+ */
 export class EventReader {
-  /** The last entry seen of each owner; undefined before the first read. */
+  /** The last entry seen of each owner present at the last read; undefined before the first read. */
   #seen: Map<string, number> | undefined;
   #clock: string | null | undefined;
 
@@ -238,6 +244,11 @@ export class EventReader {
     private readonly keys: Keys,
     private readonly owner: string,
   ) {}
+
+  /** How many owners' positions it keeps. */
+  get owners(): number {
+    return this.#seen?.size ?? 0;
+  }
 
   /** Forgets where each owner was: the next read starts afresh. */
   reset(): void {
@@ -265,10 +276,12 @@ export class EventReader {
       fresh.push({ owner, seq, value: entry.value });
     }
     const out: DriverEvent[] = [];
-    const latest = new Map(seen);
+    // Only the owners listed now: one with no entry left has nothing more to replay.
+    const latest = new Map<string, number>();
     for (const { owner, seq, value } of fresh) {
-      if (seq > (latest.get(owner) ?? -Infinity)) latest.set(owner, seq);
-      if (first || seq <= (seen.get(owner) ?? -Infinity)) continue;
+      const known = seen.get(owner) ?? -Infinity;
+      latest.set(owner, Math.max(latest.get(owner) ?? known, seq));
+      if (first || seq <= known) continue;
       try {
         out.push(...(decode(fromUtf8.decode(value)) as DriverEvent[]));
       } catch { /* an entry this stater cannot read: skip it */ }

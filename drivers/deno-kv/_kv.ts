@@ -7,7 +7,7 @@
  * @module
  */
 
-import { DriverError } from "../../src/errors.ts";
+import { DriverError } from "../../src/driver.ts";
 
 /** One part of a key that stater writes. */
 export type KvKeyPart = string | number | bigint | boolean | Uint8Array;

@@ -15,13 +15,24 @@
  * @module
  */
 
-import type { AcquireOptions, Lease } from "../../src/driver.ts";
-import { OwnershipLostError } from "../../src/errors.ts";
-import { idKeyOf, type Keys } from "./_keys.ts";
+import {
+  type AcquireOptions,
+  DriverError,
+  type Lease,
+  OwnershipLostError,
+  serial,
+} from "../../src/driver.ts";
+import { type IdKey, idKeyOf, type Keys, showIdKey } from "./_keys.ts";
 import type { KvEntryMaybe, KvKey, KvLike } from "./_kv.ts";
 import { storeFailed } from "./_read.ts";
 import { LeaseWaits } from "./_wait.ts";
-import { goneReason, type ProcessInfo, thisProcess } from "../_process.ts";
+import {
+  goneReason,
+  missingProcessFlags,
+  PROCESS_FLAGS,
+  type ProcessInfo,
+  thisProcess,
+} from "../_process.ts";
 
 const utf8 = new TextEncoder();
 /** How long a holder process found alive is taken as alive without looking again, in ms. */
@@ -70,12 +81,15 @@ export class Leases {
   readonly #me: Promise<ProcessInfo | undefined> = thisProcess();
   /** What the last look at a holder process of this host found (a gone process stays gone). */
   readonly #looked = new Map<string, { gone: boolean; at: number }>();
+  /** Whether this store said why a held lease cannot be taken over before it expires. */
+  #advised = false;
 
   constructor(
     private readonly kv: KvLike,
     private readonly keys: Keys,
     private readonly leaseMs: number,
     pollMs: number,
+    private readonly report: (error: unknown) => void,
     private readonly now: () => number = Date.now,
   ) {
     this.#waits = new LeaseWaits(kv, (key, owner, entry) => this.#take(key, owner, entry), pollMs);
@@ -91,7 +105,8 @@ export class Leases {
     const entry = read ?? await this.kv.get(key);
     const holder = entry.versionstamp === null ? undefined : parseLease(entry.value);
     const me = await this.#me;
-    if (holder && holder.expiresAt > this.now() && !(await this.#gone(holder, owner, me))) {
+    if (holder && holder.expiresAt > this.now() && !(await this.#gone(holder, me))) {
+      this.#adviseOnce(key, holder, me);
       return undefined;
     }
     const result = await this.kv.atomic().check({ key, versionstamp: entry.versionstamp })
@@ -99,11 +114,13 @@ export class Leases {
     return result.ok ? result.versionstamp : undefined;
   }
 
-  /** Whether a lease not yet expired belongs to a process of this host that is provably gone. */
-  async #gone(holder: LeaseHolder, owner: string, me: ProcessInfo | undefined): Promise<boolean> {
-    if (!me || !holder.process || holder.owner === owner || holder.process.host !== me.host) {
-      return false;
-    }
+  /**
+   * Whether a lease not yet expired belongs to a process of this host that
+   * is provably gone; this very process is not (an engine restarted with
+   * the same `owner` takes over at once what its dead predecessor held).
+   */
+  async #gone(holder: LeaseHolder, me: ProcessInfo | undefined): Promise<boolean> {
+    if (!me || !holder.process || holder.process.host !== me.host) return false;
     // One look per holder process a second at most, however many of its leases are waited for.
     const key = `${holder.process.pid}:${holder.process.start ?? ""}`;
     const seen = this.#looked.get(key);
@@ -112,6 +129,41 @@ export class Leases {
     if (this.#looked.size > 1000) this.#looked.clear();
     this.#looked.set(key, { gone, at: this.now() });
     return gone;
+  }
+
+  /**
+   * Says once, as an `error` event, that a lease held by another engine is
+   * waited out to its expiry where a flag would let this engine tell
+   * whether its holder is gone: Deno not allowed to name this process or
+   * to check another, or a holder that named no process.
+   */
+  #adviseOnce(key: KvKey, holder: LeaseHolder, me: ProcessInfo | undefined): void {
+    const here = me && holder.process?.host === me.host;
+    if (this.#advised || (here && holder.process?.pid === me.pid)) return;
+    const missing = missingProcessFlags();
+    const local = !me || !holder.process || here;
+    let why: string;
+    if (missing.length > 0 && local) {
+      why = `this Deno process runs without ${missing.join(" and ")}, so it cannot tell ` +
+        "whether the engine holding it is gone";
+    } else if (me && !holder.process) {
+      why = "the engine holding it named no process (a Deno process run without " +
+        `${PROCESS_FLAGS[0]}, or an older stater)`;
+    } else return;
+    this.#advised = true;
+    const task = showIdKey(key[key.length - 1] as IdKey);
+    const seconds = Math.ceil((holder.expiresAt - this.now()) / 1000);
+    this.report(
+      new DriverError(
+        "deno-kv",
+        `Task ${task} is held by another engine's lease, and ${why}: if that engine died, its ` +
+          `tasks are taken over only when their leases expire (this one in ${seconds} s; leases ` +
+          `last leaseMs, ${this.leaseMs} ms here). Run every Deno process that shares the store ` +
+          `with ${PROCESS_FLAGS.join(" ")} to take over at once the tasks of an engine that died ` +
+          "on this host",
+        { code: "TAKEOVER_AT_EXPIRY" },
+      ),
+    );
   }
 
   /** Takes the lease on task `id`; with `wait`, polls (see `_wait.ts`) until it is free or `signal` aborts. */
@@ -141,17 +193,12 @@ export class Leases {
     let stamp = first;
     let released = false;
     // Renewals and the release run one after the other, each checking the versionstamp the last one left.
-    let chain: Promise<unknown> = Promise.resolve();
-    const serial = <T>(fn: () => Promise<T>): Promise<T> => {
-      const run = chain.then(fn, fn);
-      chain = run.catch(() => {});
-      return run;
-    };
+    const oneAtATime = serial();
     return {
       id,
       lost: lost.signal,
       renew: () =>
-        serial(async () => {
+        oneAtATime(async () => {
           if (released) return;
           if (lost.signal.aborted) throw lost.signal.reason;
           let result;
@@ -176,7 +223,7 @@ export class Leases {
           throw error;
         }),
       release: () =>
-        serial(async () => {
+        oneAtATime(async () => {
           if (released) return;
           released = true;
           if (lost.signal.aborted) return;

@@ -7,9 +7,13 @@
  * @module
  */
 
-import type { ListQuery, TaskRecord } from "../../src/driver.ts";
-import { TASK_STATUSES } from "../../src/driver.ts";
-import { DriverError, StaterError } from "../../src/errors.ts";
+import {
+  DriverError,
+  type ListQuery,
+  StaterError,
+  TASK_STATUSES,
+  type TaskRecord,
+} from "../../src/driver.ts";
 import { type IdKey, type Keys, showIdKey } from "./_keys.ts";
 import type { KvEntryMaybe, KvKey, KvLike } from "./_kv.ts";
 import { messageOf } from "./_kv.ts";

@@ -14,10 +14,15 @@
  * @module
  */
 
-import type { TaskRecord, TaskStatus } from "../../src/driver.ts";
-import { TASK_STATUSES } from "../../src/driver.ts";
-import { fromJSONValue, toJSONValue } from "../../src/codec.ts";
-import { StateNotStorableError, StoreCorruptError } from "../../src/errors.ts";
+import {
+  decodeRecordBody,
+  encodeRecordBody,
+  StateNotStorableError,
+  StoreCorruptError,
+  TASK_STATUSES,
+  type TaskRecord,
+  type TaskStatus,
+} from "../../src/driver.ts";
 import { ATOMIC_LIMITS, MAX_VALUE_BYTES } from "./_keys.ts";
 
 /** The bytes of one chunk. */
@@ -73,15 +78,16 @@ function headText(head: Head): string {
 
 /** Encodes `record`; throws `StateNotStorableError` for what cannot be stored, or when it is too large. */
 export function encodeRecord(record: TaskRecord, owner: string): Encoded {
-  const { state, result, ...fields } = record;
-  const parts: unknown[] = [toJSONValue(fields, "record").json, toJSONValue(state, "state").json];
-  if ("result" in record) parts.push(toJSONValue(result, "result").json);
-  const body = utf8.encode(JSON.stringify(parts));
+  const body = utf8.encode(encodeRecordBody(record));
   if (body.length > MAX_BODY_BYTES) {
     throw new StateNotStorableError(
       "state",
-      `task "${record.id}" encodes to ${body.length} bytes, more than the deno-kv driver's limit of ${MAX_BODY_BYTES} ` +
-        `bytes per record (what one Deno KV atomic operation can write); keep large data elsewhere and store a reference`,
+      `task "${record.id}" encodes to ${body.length} bytes, more than the ${MAX_BODY_BYTES} bytes ` +
+        "a deno-kv record may take (what one Deno KV atomic operation can write)",
+      {
+        advice: "Keep large data elsewhere (a file, an object store, keys of its own) and " +
+          "store a reference to it in the state",
+      },
     );
   }
   const head: Head = {
@@ -163,10 +169,7 @@ export function parseHead(value: unknown, where: string): { head: Head; bodyAt: 
 /** The record from its body bytes; `where` names the key. */
 export function decodeBody(body: Uint8Array, where: string): TaskRecord {
   try {
-    const parts = JSON.parse(decoder.decode(body)) as unknown[];
-    const record = fromJSONValue(parts[0]) as TaskRecord;
-    record.state = fromJSONValue(parts[1]);
-    if (parts.length > 2) record.result = fromJSONValue(parts[2]);
+    const record = decodeRecordBody(decoder.decode(body));
     if (typeof record.id !== "string" || typeof record.rev !== "number") {
       throw new TypeError("the body has no id or revision");
     }

@@ -4,6 +4,13 @@
  * poll, one loop reads every waited lease key every `pollMs`, ten keys per
  * read, and tries to take those that are free or expired.
  *
+ * Unlike the change feed's poll, this loop keeps the process alive: an
+ * engine waiting for a lease stands by to run a task that is not finished,
+ * so a worker process does not end while another process runs tasks it
+ * would take over. The wait ends when the task's lease comes free (its
+ * holder finished, paused or released it, or died) or the engine stops
+ * wanting it.
+ *
  * @module
  */
 

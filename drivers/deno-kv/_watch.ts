@@ -11,6 +11,9 @@
  * engines publish come through {@linkcode EventReader} (`_events.ts`),
  * read in the same poll after the commits and heard before them.
  *
+ * The poll's timer does not keep the process alive (`../_timer.ts`): an
+ * engine with nothing else to do lets its process end.
+ *
  * @module
  */
 
@@ -20,6 +23,7 @@ import type { KvLike } from "./_kv.ts";
 import { readLoaded, whereOf } from "./_read.ts";
 import { parseHead } from "./_record.ts";
 import type { EventReader } from "./_events.ts";
+import { backgroundTimeout } from "../_timer.ts";
 
 const ACTIVE: TaskStatus[] = ["pending", "running", "paused"];
 
@@ -75,7 +79,8 @@ export class ChangeFeed {
   }
 
   #schedule(ms: number): void {
-    this.#timer = setTimeout(() => {
+    // The poll alone does not keep the process alive (see ../_timer.ts).
+    this.#timer = backgroundTimeout(() => {
       this.#timer = undefined;
       if (this.#running) return;
       this.#running = true;

@@ -9,35 +9,40 @@
 import { mkdir } from "node:fs/promises";
 import { resolve } from "node:path";
 import {
+  checkStorable,
   type Driver,
   type DriverContext,
+  DriverError,
+  durabilityOption,
   type ListQuery,
+  serial,
   type TaskRecord,
   type Write,
   writeId,
   type WriteResult,
 } from "../../src/driver.ts";
-import { checkStorable } from "../../src/codec.ts";
-import { DriverError } from "../../src/errors.ts";
 import { mapFsError } from "./_errors.ts";
-import { linesFrame } from "./_file.ts";
 import { isFinished } from "./_index.ts";
 import { takeLock } from "./_lock.ts";
 import { deleteLine, type Entry, putLine, readRecord } from "./_record.ts";
-import {
-  compact,
-  COMPACT_MIN,
-  flushLater,
-  loadFinished,
-  openSession,
-  type Session,
-} from "./_session.ts";
-import type { FsDriverOptions } from "./mod.ts";
+import { compact, compactionDue, recover } from "./_compact.ts";
+import type { FsFaults } from "./_faults.ts";
+import { flushLater, loadFinished, openSession, type Session } from "./_session.ts";
+import type { FsDriverOptions } from "./_options.ts";
 
-/** Failures to inject in tests: called before each journal write; throwing fails that write. */
-export interface FsFaults {
-  /** Called before appending a commit to `file`. */
-  beforeAppend?(file: string): void;
+export type { FsFaults };
+
+function blockOption(value: unknown): number {
+  if (value === undefined) return 1;
+  if (typeof value !== "number") {
+    throw new TypeError(
+      `fsDriver's maxBlockMs must be a number of milliseconds, got ${typeof value}`,
+    );
+  }
+  if (!(value >= 0)) {
+    throw new RangeError(`fsDriver's maxBlockMs must be 0 or more (0: never block), got ${value}`);
+  }
+  return value;
 }
 
 /** Builds the driver; `faults` is for tests. */
@@ -50,22 +55,11 @@ export function createFsDriver(options: FsDriverOptions, faults: FsFaults = {}):
       'fsDriver() needs { dir }: the folder of the store, such as fsDriver({ dir: ".stater" })',
     );
   }
-  const durability = options.durability ?? "strict";
-  if (durability !== "strict" && durability !== "relaxed") {
-    throw new RangeError(
-      `fsDriver() durability must be "strict" or "relaxed", not ${JSON.stringify(durability)}`,
-    );
-  }
-  const strict = durability === "strict";
+  const strict = durabilityOption("fsDriver", options.durability) === "strict";
+  const maxBlockMs = blockOption(options.maxBlockMs);
   let session: Session | undefined;
-  let queue: Promise<unknown> = Promise.resolve();
-
-  /** Runs `fn` after every earlier exclusive call settled. */
-  function exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const run = queue.then(fn, fn);
-    queue = run.catch(() => {});
-    return run;
-  }
+  /** Runs each operation after every earlier one settled. */
+  const exclusive = serial();
 
   function live(): Session {
     if (!session) {
@@ -75,12 +69,13 @@ export function createFsDriver(options: FsDriverOptions, faults: FsFaults = {}):
         { code: "NOT_OPEN" },
       );
     }
-    if (session.broken) throw session.broken;
     return session;
   }
 
   async function commit(writes: readonly Write[]): Promise<WriteResult[]> {
     const s = live();
+    // After a failure of unknown outcome nothing is acknowledged until the files are known again.
+    if (s.broken) await recover(s);
     const results: WriteResult[] = [];
     const staged = new Map<string, Entry | null>();
     const lines: string[] = [];
@@ -114,12 +109,16 @@ export function createFsDriver(options: FsDriverOptions, faults: FsFaults = {}):
       }
     }
     if (lines.length === 0) return results;
-    const bytes = linesFrame(lines);
-    const sync = writes.length === 1 && s.lastBatch === 1;
+    const text = lines.join("\n");
+    const lone = writes.length === 1 && s.lastBatch === 1;
     s.lastBatch = writes.length;
+    const sync = lone && s.loop.mayBlock;
+    const turn = sync ? s.loop.due() : undefined;
+    if (turn) await turn;
+    const started = lone ? s.loop.now() : 0;
     try {
       faults.beforeAppend?.(s.journal.path);
-      await s.journal.append(bytes, sync);
+      await s.journal.append(text, sync);
     } catch (error) {
       const mapped = mapFsError(error, `append a commit to ${s.journal.path}`);
       if (s.journal.damaged) s.broken = mapped;
@@ -129,15 +128,18 @@ export function createFsDriver(options: FsDriverOptions, faults: FsFaults = {}):
       try {
         await s.journal.flush(sync);
       } catch (error) {
-        // After a failed fdatasync the written bytes may or may not be on the disk: reopen to find out.
+        // After a failed fdatasync the written bytes may or may not be on the disk: recover first.
         throw (s.broken = mapFsError(error, `flush ${s.journal.path} to the disk`));
       }
     } else flushLater(s);
+    if (lone) s.loop.took(s.loop.now() - started);
     for (const [id, entry] of staged) {
       s.index.applyJournal(entry ? { put: entry } : { deleted: id });
     }
-    if (s.journal.size > COMPACT_MIN && s.journal.size > 3 * s.index.activeChars) {
-      // The commit stands; a failed compaction leaves a longer journal and is tried again later.
+    if (compactionDue(s)) {
+      // The commit stands (it is in the journal, and in memory). A compaction that failed before
+      // replacing the journal leaves a longer one and is tried again later; one that failed after
+      // it marked the session broken, and the next commit recovers first.
       await compact(s).catch((error) => s.report(mapFsError(error, `compact ${s.journal.path}`)));
     }
     return results;
@@ -159,8 +161,12 @@ export function createFsDriver(options: FsDriverOptions, faults: FsFaults = {}):
     }
     const lock = await takeLock(dir, context.owner);
     try {
-      session = await openSession(dir, lock, context);
+      session = await openSession(dir, lock, context, faults, maxBlockMs);
+      // A journal of format 1 is rewritten in this driver's format before anything is appended.
+      if (session.format === 1) await compact(session);
     } catch (error) {
+      await session?.journal.close().catch(() => {});
+      session = undefined;
       await lock.release().catch(() => {});
       throw mapFsError(error, `open the store in ${dir}`);
     }
@@ -172,9 +178,10 @@ export function createFsDriver(options: FsDriverOptions, faults: FsFaults = {}):
     session = undefined;
     try {
       await s.flushing;
-      if (!s.broken && (s.index.movable > 0 || s.journal.size > 2 * s.index.activeChars + 65536)) {
+      if (s.broken) await recover(s).catch((error) => s.report(error));
+      else if (s.index.movable > 0 || s.journal.size > 2 * s.index.activeChars + 65536) {
         await compact(s).catch((error) => s.report(mapFsError(error, `compact ${s.journal.path}`)));
-      } else if (!strict && !s.broken) await s.journal.flush(false);
+      } else if (!strict) await s.journal.flush(false);
     } finally {
       await s.journal.close().catch(() => {});
       await s.lock.release();

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { DriverError, StaterError } from "../../src/errors.ts";
+import { DriverError, errorCode, StaterError } from "../../src/driver.ts";
 
 const ADVICE: Record<string, string> = {
   ENOSPC: "the disk is full: free some space, then resume the paused tasks",
@@ -25,12 +25,6 @@ const ADVICE: Record<string, string> = {
   EIO:
     "the disk reported an I/O error: check the disk; the store keeps every commit made before it",
 };
-
-/** The `code` of a native error, when it has a string one. */
-export function errorCode(error: unknown): string | undefined {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === "string" ? code : undefined;
-}
 
 /**
  * `error` as a stater error: stater errors pass through, native ones become a

@@ -1,37 +1,62 @@
 /**
- * The files of a store, at the byte level: reading a framed file back,
- * appending frames to the journal, and replacing a file atomically
- * (write a temporary file, fdatasync, rename, fsync the folder).
+ * The files of a store, at the byte level: reading a framed file back, and
+ * replacing a file atomically (write a temporary file, fdatasync, rename,
+ * fsync the folder). The journal's appends are in `_journal.ts`.
  *
  * @module
  */
 
-import { fdatasyncSync, ftruncateSync, writeSync } from "node:fs";
 import { type FileHandle, open, readFile, rename, unlink } from "node:fs/promises";
 import { dirname } from "node:path";
-import { StoreCorruptError } from "../../src/errors.ts";
-import { errorCode } from "./_errors.ts";
-import { frame, type Scan, scanFrames } from "./_frame.ts";
-
-/** How far the journal reserves space ahead of its data, with zeros. */
-const RESERVE = 256 * 1024;
+import { errorCode, StoreCorruptError } from "../../src/driver.ts";
+import type { ReplacePoint } from "./_faults.ts";
+import {
+  BACK_BYTES,
+  frame,
+  FRAME_HEADER,
+  headerAt,
+  type Scan,
+  scanFrames,
+  seal,
+} from "./_frame.ts";
 
 // Made on first use: importing the driver touches nothing.
 let encoder: TextEncoder | undefined;
 let decoder: TextDecoder | undefined;
-let zeros: Uint8Array | undefined;
 const utf8 = (s: string) => (encoder ??= new TextEncoder()).encode(s);
 const text = (bytes: Uint8Array) =>
   (decoder ??= new TextDecoder("utf-8", { fatal: true })).decode(bytes);
 
+/** The format this driver writes: 2 (frames after the header carry `back`). It reads 1 and 2. */
+export const FORMAT = 2;
+
 /** The first frame of every store file. */
 export function headerFrame(kind: string, extra: Record<string, unknown> = {}): Uint8Array {
-  return frame(utf8(JSON.stringify({ stater: "fs", kind, v: 1, ...extra })));
+  return frame(utf8(JSON.stringify({ stater: "fs", kind, v: FORMAT, ...extra })));
 }
 
-/** Frames lines (one commit batch) into bytes. */
+/** Frames lines (one commit batch) into bytes, for a file written whole (`back` 0). */
 export function linesFrame(lines: readonly string[]): Uint8Array {
-  return frame(utf8(lines.join("\n")));
+  const payload = utf8(lines.join("\n"));
+  const out = new Uint8Array(FRAME_HEADER + BACK_BYTES + payload.length);
+  out.set(payload, FRAME_HEADER + BACK_BYTES);
+  seal(out, 0, BACK_BYTES + payload.length);
+  return out;
+}
+
+/** A whole store file of `kind`: its header (with `extra` fields), then `lines` in one frame. */
+export function storeFileBytes(
+  kind: string,
+  lines: readonly string[],
+  extra: Record<string, unknown> = {},
+): Uint8Array {
+  const header = headerFrame(kind, extra);
+  if (lines.length === 0) return header;
+  const body = linesFrame(lines);
+  const out = new Uint8Array(header.length + body.length);
+  out.set(header);
+  out.set(body, header.length);
+  return out;
 }
 
 /** A store file read back: its header, its frames as lines, and its valid length. */
@@ -42,8 +67,24 @@ export interface ReadFile extends Scan {
   texts: { offset: number; text: string }[];
 }
 
-/** Reads a framed store file of `kind`; `undefined` when it does not exist or is empty. */
-export async function readStoreFile(path: string, kind: string): Promise<ReadFile | undefined> {
+function notStaterFile(path: string, kind: string): StoreCorruptError {
+  return new StoreCorruptError(
+    `The fs driver found ${path}, which is not a stater ${kind} file or is damaged from its first ` +
+      `byte: move it out of the store folder (and restore the store from a backup if it was one)`,
+    { file: path, offset: 0 },
+  );
+}
+
+/**
+ * Reads a framed store file of `kind`; `undefined` when it does not exist or
+ * is empty. `whole`: the file was written whole (a segment), so any damage is
+ * corruption, never a torn tail.
+ */
+export async function readStoreFile(
+  path: string,
+  kind: string,
+  whole = false,
+): Promise<ReadFile | undefined> {
   let bytes: Uint8Array;
   try {
     bytes = await readFile(path);
@@ -51,15 +92,11 @@ export async function readStoreFile(path: string, kind: string): Promise<ReadFil
     if (errorCode(error) === "ENOENT") return undefined;
     throw error;
   }
-  const scan = scanFrames(bytes, path);
-  const [first, ...rest] = scan.frames;
+  const first = headerAt(bytes);
   if (!first) {
     // Store files are written whole before they get their name, so only an empty one lacks a header.
     if (bytes.every((b) => b === 0)) return undefined;
-    throw new StoreCorruptError(
-      `The fs driver found ${path}, which is not a stater ${kind} file: move it out of the store folder`,
-      { file: path, offset: 0 },
-    );
+    throw notStaterFile(path, kind);
   }
   let header: Record<string, unknown>;
   try {
@@ -67,13 +104,8 @@ export async function readStoreFile(path: string, kind: string): Promise<ReadFil
   } catch {
     header = {};
   }
-  if (header.stater !== "fs" || header.kind !== kind) {
-    throw new StoreCorruptError(
-      `The fs driver found ${path}, which is not a stater ${kind} file: move it out of the store folder`,
-      { file: path, offset: 0 },
-    );
-  }
-  if (header.v !== 1) {
+  if (header.stater !== "fs" || header.kind !== kind) throw notStaterFile(path, kind);
+  if (header.v !== 1 && header.v !== FORMAT) {
     throw new StoreCorruptError(
       `${path} was written by a newer stater (format ${
         String(header.v)
@@ -81,7 +113,8 @@ export async function readStoreFile(path: string, kind: string): Promise<ReadFil
       { file: path, offset: 0 },
     );
   }
-  const texts = rest.map((f) => {
+  const scan = scanFrames(bytes, path, { start: first.end, backed: header.v !== 1, whole });
+  const texts = scan.frames.map((f) => {
     try {
       return { offset: f.offset, text: text(f.payload) };
     } catch (cause) {
@@ -95,18 +128,42 @@ export async function readStoreFile(path: string, kind: string): Promise<ReadFil
   return { ...scan, header, texts };
 }
 
-/** Writes `bytes` to `path` atomically and durably: a crash leaves the old file or the new one. */
-export async function replaceFile(path: string, bytes: Uint8Array): Promise<void> {
+/** Called at each point of replacing a file (tests inject failures with it). */
+export type Fault = (point: ReplacePoint) => void;
+
+/**
+ * Writes `bytes` to a temporary file next to `path` and flushes it; returns
+ * its path. Nothing is replaced yet: a failure here leaves `path` as it was.
+ */
+export async function writeTemp(path: string, bytes: Uint8Array, fault?: Fault): Promise<string> {
   const tmp = `${path}.tmp`;
   const handle = await open(tmp, "w");
   try {
+    fault?.("before-write");
     await handle.write(bytes, 0, bytes.length, 0);
+    fault?.("after-write");
+    fault?.("before-fsync");
     await handle.datasync();
+    fault?.("after-fsync");
   } finally {
     await handle.close();
   }
+  return tmp;
+}
+
+/** Renames `tmp` (from {@linkcode writeTemp}) over `path` and makes that durable. */
+export async function installTemp(tmp: string, path: string, fault?: Fault): Promise<void> {
+  fault?.("before-rename");
   await rename(tmp, path);
+  fault?.("after-rename");
+  fault?.("before-folder-sync");
   await syncFolder(dirname(path));
+  fault?.("after-folder-sync");
+}
+
+/** Writes `bytes` to `path` atomically and durably: a crash leaves the old file or the new one. */
+export async function replaceFile(path: string, bytes: Uint8Array, fault?: Fault): Promise<void> {
+  await installTemp(await writeTemp(path, bytes, fault), path, fault);
 }
 
 /** Makes renames and new files inside `dir` durable. */
@@ -130,95 +187,4 @@ export async function removeFile(path: string): Promise<void> {
   await unlink(path).catch((error) => {
     if (errorCode(error) !== "ENOENT") throw error;
   });
-}
-
-/**
- * The journal open for appending: frames go after the valid data, positioned,
- * so a failed write can be cut off; zeros are kept ahead of the data.
- */
-export class AppendFile {
-  /** The valid length; the next frame goes here. */
-  size: number;
-  /** Set when a failed write could not be cut off: the file must be reopened (recovery drops the partial frame). */
-  damaged = false;
-  /** The file's length: `size` plus the zeros written ahead. */
-  #allocated: number;
-
-  private constructor(readonly path: string, private readonly handle: FileHandle, size: number) {
-    this.size = size;
-    this.#allocated = size;
-  }
-
-  /**
-   * Writes zeros ahead of the data, so that most appends overwrite space the
-   * file already has: their fdatasync then has no file length to record,
-   * which is faster than appending to a growing file. A failure here is not
-   * an error: the append itself still extends the file.
-   */
-  async #reserve(upTo: number, sync: boolean): Promise<void> {
-    const target = upTo + RESERVE;
-    let at = this.#allocated;
-    try {
-      while (at < target) {
-        const z = (zeros ??= new Uint8Array(64 * 1024));
-        const n = Math.min(z.length, target - at);
-        at += sync
-          ? writeSync(this.handle.fd, z, 0, n, at)
-          : (await this.handle.write(z, 0, n, at)).bytesWritten;
-      }
-    } catch {
-      // Out of space for the reserve: the append below reports it if it does not fit either.
-    }
-    this.#allocated = at;
-  }
-
-  /** Opens `path` (which must exist) for appending at `size`, cutting off what lies after it. */
-  static async open(path: string, size: number): Promise<AppendFile> {
-    const handle = await open(path, "r+");
-    try {
-      if ((await handle.stat()).size !== size) {
-        await handle.truncate(size);
-        await handle.datasync();
-      }
-    } catch (error) {
-      await handle.close();
-      throw error;
-    }
-    return new AppendFile(path, handle, size);
-  }
-
-  /** Writes `bytes` at the end; on failure cuts the partial bytes off again and rethrows. `sync` uses blocking calls. */
-  async append(bytes: Uint8Array, sync: boolean): Promise<void> {
-    const at = this.size;
-    if (at + bytes.length > this.#allocated) await this.#reserve(at + bytes.length, sync);
-    let done = 0;
-    try {
-      while (done < bytes.length) {
-        done += sync
-          ? writeSync(this.handle.fd, bytes, done, bytes.length - done, at + done)
-          : (await this.handle.write(bytes, done, bytes.length - done, at + done)).bytesWritten;
-      }
-    } catch (error) {
-      // Leave no partial frame behind, so the next one follows whole frames.
-      try {
-        ftruncateSync(this.handle.fd, at);
-        this.#allocated = at;
-      } catch {
-        this.damaged = true;
-      }
-      throw error;
-    }
-    this.size = at + bytes.length;
-  }
-
-  /** Flushes the written bytes to the disk (fdatasync). */
-  async flush(sync: boolean): Promise<void> {
-    if (sync) fdatasyncSync(this.handle.fd);
-    else await this.handle.datasync();
-  }
-
-  /** Closes the file. */
-  async close(): Promise<void> {
-    await this.handle.close();
-  }
 }

@@ -4,7 +4,10 @@
  * id, host, boot id, process start time, when it was taken and the engine's
  * owner id. A holder that is provably dead on this host (its process is gone,
  * its process id now belongs to a younger process, or the machine restarted
- * since) is replaced at once; any other holder gets a `StoreLockedError`.
+ * since) is replaced at once; any other holder gets a `StoreLockedError`. A
+ * holder with this process's id is alive by definition (another engine of
+ * this process: a worker thread, another copy of stater) unless its start
+ * time says it was an earlier process with the same id.
  *
  * @module
  */
@@ -13,9 +16,8 @@ import { link, open, readFile, rename, stat, unlink } from "node:fs/promises";
 import { goneReason, thisProcess } from "../_process.ts";
 import { join } from "node:path";
 import process from "node:process";
-import { StoreLockedError } from "../../src/errors.ts";
-import type { LockHolder } from "../../src/errors.ts";
-import { errorCode, mapFsError } from "./_errors.ts";
+import { errorCode, type LockHolder, StoreLockedError } from "../../src/driver.ts";
+import { mapFsError } from "./_errors.ts";
 
 /** The lock file's name inside the store folder. */
 export const LOCK_FILE = "stater.lock";
@@ -26,6 +28,8 @@ export interface LockInfo extends LockHolder {
   boot?: string;
   /** The process's start time in clock ticks since boot, where the platform tells (Linux). */
   start?: string;
+  /** When the process started on the monotonic clock, where all its threads agree (Node). */
+  monotonicStart?: number;
 }
 
 /** A lock this process holds. */
@@ -38,9 +42,6 @@ export interface HeldLock {
   release(): Promise<void>;
 }
 
-/** Lock files held by open drivers of this process. */
-const heldHere = new Set<string>();
-
 async function readText(path: string): Promise<string | undefined> {
   try {
     return await readFile(path, "utf8");
@@ -50,26 +51,16 @@ async function readText(path: string): Promise<string | undefined> {
   }
 }
 
-/** Why `holder` is provably dead, or `undefined` when it may be alive. */
-async function deadReason(
-  holder: LockInfo,
-  path: string,
-  me: LockInfo,
-): Promise<string | undefined> {
-  const rebooted = Boolean(holder.boot && me.boot && holder.boot !== me.boot);
-  const reused = Boolean(holder.start && me.start && holder.start !== me.start);
-  if (holder.host === me.host && holder.pid === me.pid && !rebooted && !reused) {
-    return heldHere.has(path) ? undefined : `this process took it earlier and did not release it`;
-  }
-  return goneReason(holder, { ...me, pid: me.pid!, host: me.host! });
-}
-
-function describe(holder: LockInfo | undefined): string {
+function describe(holder: LockInfo | undefined, me?: LockInfo): string {
   if (!holder) return "an engine that is taking it right now";
   const since = typeof holder.since === "number"
     ? ` since ${new Date(holder.since).toISOString()}`
     : "";
-  return `process ${holder.pid} on host "${holder.host}" (owner "${holder.owner}")${since}`;
+  const here = me && holder.pid === me.pid && holder.host === me.host
+    ? " — this very process: another engine in it holds the store, in another worker thread or " +
+      "through another copy of stater"
+    : "";
+  return `process ${holder.pid} on host "${holder.host}" (owner "${holder.owner}")${since}${here}`;
 }
 
 /** Takes the lock of the store in `dir` for `owner`; throws `StoreLockedError` when it is held. */
@@ -84,6 +75,7 @@ export async function takeLock(dir: string, owner: string): Promise<HeldLock> {
     owner,
     boot: self?.boot,
     start: self?.start,
+    monotonicStart: self?.monotonicStart,
   };
   const text = JSON.stringify(me);
   let replaced: string | undefined;
@@ -95,12 +87,10 @@ export async function takeLock(dir: string, owner: string): Promise<HeldLock> {
       } finally {
         await handle.close();
       }
-      heldHere.add(path);
       return {
         path,
         replaced,
         async release() {
-          heldHere.delete(path);
           if ((await readText(path)) === text) await unlink(path).catch(() => {});
         },
       };
@@ -115,7 +105,9 @@ export async function takeLock(dir: string, owner: string): Promise<HeldLock> {
     } catch {
       holder = undefined;
     }
-    let reason = holder ? await deadReason(holder, path, me) : undefined;
+    let reason = holder && typeof holder.pid === "number"
+      ? await goneReason({ ...holder, pid: holder.pid }, { ...me, pid: me.pid!, host: me.host! })
+      : undefined;
     if (!holder) {
       // Empty or cut short: being written right now, or left by a crash in between.
       const age = Date.now() - (await stat(path).catch(() => ({ mtimeMs: Date.now() }))).mtimeMs;
@@ -124,7 +116,7 @@ export async function takeLock(dir: string, owner: string): Promise<HeldLock> {
     if (!reason) {
       throw new StoreLockedError(
         `The fs store in ${dir} is held by ${
-          describe(holder)
+          describe(holder, me)
         }: close that engine first (one engine writes a store ` +
           `at a time). If that process is gone and ran on another machine, delete ${path}`,
         holder && { pid: holder.pid, host: holder.host, since: holder.since, owner: holder.owner },

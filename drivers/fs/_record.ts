@@ -13,9 +13,13 @@
  * @module
  */
 
-import type { TaskRecord, TaskStatus } from "../../src/driver.ts";
-import { fromJSONValue, toJSONValue } from "../../src/codec.ts";
-import { StoreCorruptError } from "../../src/errors.ts";
+import {
+  decodeRecordBody,
+  encodeRecordBody,
+  StoreCorruptError,
+  type TaskRecord,
+  type TaskStatus,
+} from "../../src/driver.ts";
 
 /** A put as the index keeps it: the head fields and the whole line. */
 export interface Entry {
@@ -36,16 +40,14 @@ export type Line = { put: Entry } | { put?: undefined; deleted: string };
 
 /** The line of a put; throws `StateNotStorableError` for what cannot be stored. */
 export function putLine(record: TaskRecord): Entry {
-  const { state, result, ...fields } = record;
-  const parts: unknown[] = [toJSONValue(fields, "record").json, toJSONValue(state, "state").json];
-  if ("result" in record) parts.push(toJSONValue(result, "result").json);
+  const body = encodeRecordBody(record);
   const head = JSON.stringify(["p", record.id, record.status, record.work, record.rev]);
   return {
     id: record.id,
     status: record.status,
     work: record.work,
     rev: record.rev,
-    line: `${head}\t${JSON.stringify(parts)}`,
+    line: `${head}\t${body}`,
   };
 }
 
@@ -89,14 +91,9 @@ export function parseLine(line: string, file: string, offset: number): Line {
 
 /** The record of an entry, as a fresh copy. */
 export function readRecord(entry: Entry, file: string): TaskRecord {
-  let parts: unknown[];
   try {
-    parts = JSON.parse(entry.line.slice(entry.line.indexOf("\t") + 1));
+    return decodeRecordBody(entry.line.slice(entry.line.indexOf("\t") + 1));
   } catch (error) {
     throw corrupt(file, undefined, error);
   }
-  const record = fromJSONValue(parts[0]) as TaskRecord;
-  record.state = fromJSONValue(parts[1]);
-  if (parts.length > 2) record.result = fromJSONValue(parts[2]);
-  return record;
 }

@@ -10,7 +10,8 @@
  */
 
 import { join } from "node:path";
-import { headerFrame, linesFrame, readStoreFile, removeFile, replaceFile } from "./_file.ts";
+import { type FsFaults, replaceFault } from "./_faults.ts";
+import { readStoreFile, removeFile, replaceFile, storeFileBytes } from "./_file.ts";
 import { StoreIndex } from "./_index.ts";
 import { type Entry, parseLine } from "./_record.ts";
 
@@ -21,22 +22,12 @@ export const MERGE_LOADED = 8;
 /** Segments kept before a merge that loads their index on purpose. */
 export const MERGE_ALWAYS = 64;
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
-}
-
 /** The finished segments of one store folder. */
 export class Segments {
   /** Existing segment numbers, ascending. */
   numbers: number[] = [];
 
-  constructor(readonly dir: string) {}
+  constructor(readonly dir: string, private readonly faults: FsFaults = {}) {}
 
   /** Learns the segments from the folder's file names. */
   scan(names: readonly string[]): void {
@@ -49,13 +40,20 @@ export class Segments {
     return join(this.dir, `done-${String(n).padStart(6, "0")}.log`);
   }
 
-  /** Writes `lines` as a new segment; `covers`: the segments it replaces (a merge). */
+  /**
+   * Writes `lines` as a new segment; `covers`: the segments it replaces (a
+   * merge). A failure may leave the new file in place, unnamed in `numbers`:
+   * the next write replaces it, and until then every line it holds is still
+   * in the journal or in the segments it covers.
+   */
   async write(lines: readonly string[], covers?: number): Promise<void> {
     const n = (this.numbers.at(-1) ?? 0) + 1;
-    const header = headerFrame("finished", covers === undefined ? {} : { covers });
+    const path = this.path(n);
+    const extra = covers === undefined ? {} : { covers };
     await replaceFile(
-      this.path(n),
-      concat(lines.length > 0 ? [header, linesFrame(lines)] : [header]),
+      path,
+      storeFileBytes("finished", lines, extra),
+      replaceFault(this.faults, path),
     );
     this.numbers.push(n);
     if (covers !== undefined) await this.#drop(covers);
@@ -66,12 +64,16 @@ export class Segments {
     this.numbers = this.numbers.filter((x) => x > covers);
   }
 
-  /** Reads every segment into `index.finished`, oldest first; returns the torn tails it met. */
-  async load(index: StoreIndex): Promise<string[]> {
+  /** Reads every segment into `index.finished`, oldest first. */
+  async load(index: StoreIndex): Promise<void> {
     const finished = new Map<string, Entry>();
     const files = [];
     for (const n of this.numbers) {
-      files.push({ n, path: this.path(n), read: await readStoreFile(this.path(n), "finished") });
+      files.push({
+        n,
+        path: this.path(n),
+        read: await readStoreFile(this.path(n), "finished", true),
+      });
     }
     // A merge left its inputs behind when it was cut short: the merged segment covers them.
     const covered = Math.max(
@@ -79,10 +81,8 @@ export class Segments {
       ...files.map((f) => (typeof f.read?.header.covers === "number" ? f.read.header.covers : 0)),
     );
     if (covered > 0) await this.#drop(covered);
-    const torn: string[] = [];
     for (const { n, path, read } of files) {
       if (n <= covered || !read) continue;
-      if (read.torn) torn.push(`${path}: ${read.torn}`);
       for (const { offset, text } of read.texts) {
         for (const line of text.split("\n")) {
           StoreIndex.applyFinished(finished, parseLine(line, path, offset));
@@ -90,7 +90,6 @@ export class Segments {
       }
     }
     index.finished = finished;
-    return torn;
   }
 
   /** Merges all segments into one, from the loaded `index.finished`. */

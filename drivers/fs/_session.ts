@@ -1,29 +1,24 @@
 /**
  * One open store: the lock, the journal, the segments and the index, with
  * what runs on them besides a commit: recovery at open, the lazy load of the
- * finished segments, the background flush of relaxed durability, and
- * compaction.
+ * finished segments, and the background flush of relaxed durability.
+ * Compaction is in `_compact.ts`.
  *
  * @module
  */
 
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
-import type { DriverContext } from "../../src/driver.ts";
-import { type StaterError, StoreCorruptError } from "../../src/errors.ts";
+import { type DriverContext, type StaterError, StoreCorruptError } from "../../src/driver.ts";
 import { mapFsError } from "./_errors.ts";
-import {
-  AppendFile,
-  headerFrame,
-  linesFrame,
-  readStoreFile,
-  removeFile,
-  replaceFile,
-} from "./_file.ts";
+import type { FsFaults } from "./_faults.ts";
+import { headerFrame, readStoreFile, removeFile, replaceFile } from "./_file.ts";
 import { StoreIndex } from "./_index.ts";
+import { AppendFile } from "./_journal.ts";
 import type { HeldLock } from "./_lock.ts";
+import { LoopWatch } from "./_loop.ts";
 import { parseLine } from "./_record.ts";
-import { MERGE_ALWAYS, MERGE_LOADED, Segments } from "./_segments.ts";
+import { Segments } from "./_segments.ts";
 
 /** An open store. */
 export interface Session {
@@ -39,10 +34,16 @@ export interface Session {
   segments: Segments;
   /** The engine's report of background trouble. */
   report(error: unknown): void;
-  /** Set after a failure that leaves the file in an unknown state: commits refuse until reopened. */
+  /** Set after a failure that leaves the files in an unknown state: commits are refused until `recover` succeeds. */
   broken?: StaterError;
+  /** The format of the journal as it was found at open (1: to be rewritten before any append). */
+  format: number;
+  /** Failures injected by tests. */
+  faults: FsFaults;
   /** The size of the previous batch: small batches use blocking calls, which are faster alone. */
   lastBatch: number;
+  /** How long blocking commits have held the event loop, so that they hold it for `maxBlockMs` at most. */
+  loop: LoopWatch;
   /** The load of the finished segments, once started. */
   loading?: Promise<void>;
   /** The background flush (relaxed durability), while it runs. */
@@ -56,10 +57,12 @@ export async function openSession(
   dir: string,
   lock: HeldLock,
   context: DriverContext,
+  faults: FsFaults,
+  maxBlockMs: number,
 ): Promise<Session> {
   const names = await readdir(dir);
   for (const name of names) if (name.endsWith(".tmp")) await removeFile(join(dir, name));
-  const segments = new Segments(dir);
+  const segments = new Segments(dir, faults);
   segments.scan(names);
   const path = join(dir, "active.log");
   const index = new StoreIndex();
@@ -84,15 +87,17 @@ export async function openSession(
     }
     size = read.end;
   }
-  const journal = await AppendFile.open(path, size);
   return {
     dir,
     lock,
     index,
-    journal,
+    journal: await AppendFile.open(path, size),
     segments,
     report: context.report,
+    format: typeof read?.header.v === "number" ? read.header.v : 2,
+    faults,
     lastBatch: 0,
+    loop: new LoopWatch(maxBlockMs, faults.now),
     dirty: false,
   };
 }
@@ -100,13 +105,7 @@ export async function openSession(
 /** Loads the finished segments' index, once. */
 export function loadFinished(s: Session): Promise<void> {
   if (s.index.finished) return Promise.resolve();
-  s.loading ??= s.segments.load(s.index).then((torn) => {
-    for (const t of torn) {
-      s.report(
-        new StoreCorruptError(`The fs driver dropped a damaged tail of a finished segment (${t})`),
-      );
-    }
-  }, (error) => {
+  s.loading ??= s.segments.load(s.index).catch((error) => {
     s.loading = undefined;
     s.index.finished = undefined;
     throw mapFsError(error, `read the finished tasks in ${s.dir}`);
@@ -129,29 +128,4 @@ export function flushLater(s: Session): void {
     }
     s.flushing = undefined;
   })();
-}
-
-/** The journal grows to at least this many bytes before a compaction. */
-export const COMPACT_MIN = 2 * 1024 * 1024;
-
-/** Moves finished tasks and deletes to a new segment and rewrites the journal with the active tasks only. */
-export async function compact(s: Session): Promise<void> {
-  await s.flushing;
-  const { keep, move } = s.index.split();
-  if (move.length > 0) await s.segments.write(move);
-  const header = headerFrame("active");
-  const body = keep.length > 0 ? linesFrame(keep) : new Uint8Array(0);
-  const bytes = new Uint8Array(header.length + body.length);
-  bytes.set(header);
-  bytes.set(body, header.length);
-  await replaceFile(s.journal.path, bytes);
-  const old = s.journal;
-  s.journal = await AppendFile.open(old.path, bytes.length);
-  await old.close().catch(() => {});
-  s.index.moved();
-  const count = s.segments.numbers.length;
-  if (count > MERGE_ALWAYS || (count > MERGE_LOADED && s.index.finished)) {
-    await loadFinished(s);
-    await s.segments.merge(s.index);
-  }
 }

@@ -31,34 +31,16 @@
 
 import type { Driver } from "../../src/driver.ts";
 import { createFsDriver } from "./_driver.ts";
+import type { FsDriverOptions } from "./_options.ts";
 
-/** How `fsDriver` stores records. */
-export interface FsDriverOptions {
-  /**
-   * The store's folder, created (with its parents) if missing. Relative paths
-   * are resolved against the working directory when the store is opened.
-   * Keep one store per folder, and nothing else in it.
-   */
-  dir: string;
-  /**
-   * When a commit resolves:
-   * - `"strict"`: once its bytes are on the disk (fdatasync). A power cut
-   *   loses nothing that was committed.
-   * - `"relaxed"`: once its bytes are written to the operating system, which
-   *   flushes them in the background. A process crash loses nothing; a power
-   *   cut or kernel crash may lose the last moments, and never tears a record.
-   *
-   * @default "strict"
-   */
-  durability?: "strict" | "relaxed";
-}
+export type { FsDriverOptions };
 
 /**
  * A driver that keeps task records in the folder `options.dir`. Nothing is
  * touched until an engine opens it.
  *
  * @throws {TypeError} when `dir` is missing or empty.
- * @throws {RangeError} when `durability` is not `"strict"` or `"relaxed"`.
+ * @throws {TypeError} when `durability` is not `"strict"` or `"relaxed"`.
  */
 export function fsDriver(options: FsDriverOptions): Driver {
   return createFsDriver(options);

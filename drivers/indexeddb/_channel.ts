@@ -7,8 +7,9 @@
  * events go out in batches: a status change (a new task, done, paused,
  * removed…) is sent at once with whatever waits before it; the commits of
  * running steps and the progress reports are held up to {@linkcode FLUSH_MS}
- * and only the latest one of each task is sent. Every status change and
- * every message (`ctx.emit`) is sent, in order.
+ * and only the latest one of each task is sent (and of each engine's
+ * presence). Every status change and every message (`ctx.emit`) is sent, in
+ * order.
  *
  * @module
  */
@@ -47,7 +48,11 @@ export class EventChannel {
   publish(event: DriverEvent): void {
     const step = event.type === "commit" && event.record.status === "running";
     const urgent = event.type === "removed" || (event.type === "commit" && !step);
-    const key = step || event.type === "progress" ? `${event.type}:${eventId(event)}` : undefined;
+    const key = event.type === "presence"
+      ? `presence:${event.owner}`
+      : step || event.type === "progress"
+      ? `${event.type}:${eventId(event)}`
+      : undefined;
     const slot = key === undefined ? undefined : this.#slots.get(key);
     if (slot !== undefined) this.#queue[slot] = event;
     else {

@@ -121,7 +121,7 @@ export function commitBlind(
   return done;
 }
 
-/** The records that match `query`; with `status`, only those statuses are read (through the index). */
+/** The records that match `query`; with `status`, only those statuses are read (by the index). */
 export async function listRecords(db: Database, query: ListQuery): Promise<TaskRecord[]> {
   let records: TaskRecord[];
   if (query.status) {

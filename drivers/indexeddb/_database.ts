@@ -6,8 +6,7 @@
  */
 
 import { type DBSchema, type IDBPDatabase, wrap } from "idb";
-import type { TaskRecord, TaskStatus } from "../../src/driver.ts";
-import { DriverError } from "../../src/errors.ts";
+import { DriverError, type TaskRecord, type TaskStatus } from "../../src/driver.ts";
 import { closedError, DRIVER, storeError } from "./_errors.ts";
 
 /** A task's lease, used only where Web Locks are missing. */
@@ -38,8 +37,8 @@ export function defaultFactory(): IDBFactory {
   if (!factory) {
     throw new DriverError(
       DRIVER,
-      "IndexedDB is not available here: run the indexeddb driver in a browser window, worker or service worker, " +
-        "or pass an IDBFactory as indexedDBDriver({ indexedDB })",
+      "IndexedDB is not available here: run the indexeddb driver in a browser window, " +
+        "worker or service worker, or pass an IDBFactory as indexedDBDriver({ indexedDB })",
       { code: "UNSUPPORTED" },
     );
   }
@@ -54,8 +53,9 @@ export function assertGlobals(): void {
   if (typeof (globalThis as { IDBRequest?: unknown }).IDBRequest !== "function") {
     throw new DriverError(
       DRIVER,
-      "The indexeddb driver needs IndexedDB's classes (IDBRequest, IDBDatabase, …) as globals, even with an IDBFactory " +
-        'passed in: with fake-indexeddb, import "fake-indexeddb/auto"',
+      "The indexeddb driver needs IndexedDB's classes (IDBRequest, IDBDatabase, …) as " +
+        "globals, even with an IDBFactory passed in: with fake-indexeddb, " +
+        'import "fake-indexeddb/auto"',
       { code: "UNSUPPORTED" },
     );
   }
@@ -103,8 +103,8 @@ export function openDatabase(
       reject(
         new DriverError(
           DRIVER,
-          `IndexedDB database "${name}" is blocked: another tab keeps an older version of it open. ` +
-            `Close or reload the other tabs of this site, then open the engine again`,
+          `IndexedDB database "${name}" is blocked: another tab keeps an older version of it ` +
+            `open. Close or reload the other tabs of this site, then open the engine again`,
           { code: "DATABASE_BLOCKED" },
         ),
       );

@@ -4,8 +4,7 @@
  * @module
  */
 
-import { checkStorable } from "../../src/codec.ts";
-import { DriverError, StateNotStorableError } from "../../src/errors.ts";
+import { checkStorable, DriverError, StateNotStorableError } from "../../src/driver.ts";
 
 /** The driver's name, as errors and messages show it. */
 export const DRIVER = "indexeddb";
@@ -34,12 +33,15 @@ export function messageOf(error: unknown): string {
     : String(error);
 }
 
-/** The database was closed under this driver: deleted or upgraded by another tab, or closed by the browser. */
+/**
+ * The database was closed under this driver: deleted or upgraded by another
+ * tab, or closed by the browser.
+ */
 export function closedError(database: string, why: string): DriverError {
   return new DriverError(
     DRIVER,
-    `IndexedDB database "${database}" was ${why}, so the indexeddb driver cannot read or write it any more: ` +
-      `open a new engine (createEngine) once the page is ready again`,
+    `IndexedDB database "${database}" was ${why}, so the indexeddb driver cannot read or ` +
+      `write it any more: open a new engine (createEngine) once the page is ready again`,
     { code: "DATABASE_CLOSED" },
   );
 }
@@ -64,7 +66,8 @@ export function storeError(error: unknown, database: string, doing: string): Err
     case "VersionError":
       return new DriverError(
         DRIVER,
-        `${what}: it was made by a newer version of stater. Upgrade stater, or use another database name`,
+        `${what}: it was made by a newer version of stater. Upgrade stater, or use another ` +
+          `database name`,
         { code: "DATABASE_VERSION", cause: error },
       );
     case "InvalidStateError":
@@ -75,7 +78,8 @@ export function storeError(error: unknown, database: string, doing: string): Err
     case "NotFoundError":
       return new DriverError(
         DRIVER,
-        `${what}: it exists but was not made by stater (its object stores are missing); pick another name`,
+        `${what}: it exists but was not made by stater (its object stores are missing); ` +
+          `pick another name`,
         { code: "DATABASE_FOREIGN", cause: error },
       );
     default:

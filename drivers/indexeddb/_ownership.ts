@@ -8,8 +8,7 @@
  * @module
  */
 
-import type { AcquireOptions, Lease } from "../../src/driver.ts";
-import { OwnershipLostError } from "../../src/errors.ts";
+import { type AcquireOptions, type Lease, OwnershipLostError } from "../../src/driver.ts";
 import type { Database } from "./_database.ts";
 
 /**
@@ -93,7 +92,10 @@ export class LeaseTable {
     return Math.max(10, Math.floor(this.leaseMs / 3));
   }
 
-  /** Writes `owner`'s lease on `id` if it is free, expired or already `owner`'s; false if another holds it. */
+  /**
+   * Writes `owner`'s lease on `id` if it is free, expired or already
+   * `owner`'s; false if another holds it.
+   */
   async #take(id: string, owner: string, renewing: boolean): Promise<boolean> {
     const db = await this.db();
     const tx = db.transaction("leases", "readwrite");

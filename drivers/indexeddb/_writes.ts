@@ -23,18 +23,12 @@
  * @module
  */
 
-import { type StoredError, type Write, writeId, type WriteResult } from "../../src/driver.ts";
-import { loadError, randomId, storeError } from "../../src/_util.ts";
-import { isCloneError, messageOf, notStorable } from "./_errors.ts";
+import { type Write, writeId, type WriteResult } from "../../src/driver.ts";
+import { GIVE_UP_MS, HolderChannel } from "./_holders.ts";
 import { lockTask } from "./_ownership.ts";
 
 /** A signal that never aborts, for lock requests that answer at once. */
 const NEVER = new AbortController().signal;
-
-/** How long a sender waits for the holder's answer before it looks at the lock again, in ms. */
-export const ASK_EVERY_MS = 250;
-/** How long a sender keeps trying before it gives up, in ms. */
-export const GIVE_UP_MS = 15_000;
 
 /** A task whose lock this driver holds. */
 interface Held {
@@ -48,15 +42,6 @@ interface Held {
   idle?: () => void;
 }
 
-/** What a holder answers: a result, or a failure of the store. */
-type Answer =
-  | { req: string; ok: true }
-  | { req: string; conflict: true }
-  | { req: string; unstorable: string }
-  | { req: string; failed: StoredError };
-
-type Message = { ask: string; write: Write } | Answer;
-
 /** The three ways a write can be committed; see the module documentation. */
 export interface Committers {
   /** Puts without reading, then `commit()`: the holder's fast path. */
@@ -68,34 +53,26 @@ export interface Committers {
 /** Routes the writes of one driver; see the module documentation. */
 export class Writes {
   #held = new Map<string, Held>();
-  #asking = new Map<string, (answer: Answer) => void>();
-  /** The answers to requests this driver applied (or is applying), for a request sent again. */
-  #answers = new Map<string, Promise<Answer>>();
-  #channel: BroadcastChannel | undefined;
-  #closed = false;
+  #holders: HolderChannel;
 
   constructor(
     private readonly locks: LockManager,
     private readonly lockName: (id: string) => string,
-    private readonly channelName: string,
+    channelName: string,
     private readonly committers: Committers,
-    private readonly giveUpMs: number = GIVE_UP_MS,
-  ) {}
-
-  /** Opens the channel on which holders are asked to write (at first use). */
-  #open(): BroadcastChannel | undefined {
-    if (this.#channel || this.#closed || typeof BroadcastChannel !== "function") {
-      return this.#channel;
-    }
-    const channel = new BroadcastChannel(this.channelName);
-    channel.onmessage = (event: MessageEvent) => this.#receive(event.data as Message);
-    this.#channel = channel;
-    return channel;
+    giveUpMs: number = GIVE_UP_MS,
+  ) {
+    const holds = (id: string) => {
+      const held = this.#held.get(id);
+      return held !== undefined && !held.releasing;
+    };
+    const apply = async (write: Write) => (await this.commit([write]))[0]!;
+    this.#holders = new HolderChannel(channelName, holds, apply, giveUpMs);
   }
 
   /** This driver got the lock of task `id`. */
   held(id: string): void {
-    this.#open();
+    this.#holders.open();
     this.#held.set(id, { rev: undefined, busy: 0, releasing: false });
   }
 
@@ -169,7 +146,10 @@ export class Writes {
     );
   }
 
-  /** Commits the writes at `indexes` (of held tasks, or new ones) in one transaction, and keeps the revisions known. */
+  /**
+   * Commits the writes at `indexes` (of held tasks, or new ones) in one
+   * transaction, and keeps the revisions known.
+   */
   async #commitHeld(
     writes: readonly Write[],
     indexes: number[],
@@ -197,135 +177,22 @@ export class Writes {
     indexes.forEach((i, k) => (results[i] = out![k]!));
   }
 
-  /**
-   * A write of a task this driver does not hold: queued for the task's lock
-   * (granted at once when nobody holds it) while its holder is asked, every
-   * {@linkcode ASK_EVERY_MS}, to apply it; whichever comes first does it.
-   * When the lock frees just after the holder applied the write, the write
-   * done here finds a newer revision and reports a conflict: the caller
-   * reads again and sees its own change.
-   */
-  async #foreign(write: Write): Promise<WriteResult> {
+  /** A write of a task this driver does not hold; see {@linkcode HolderChannel.ask}. */
+  #foreign(write: Write): Promise<WriteResult> {
     const id = writeId(write);
-    if (this.#closed) throw new DOMException("the driver is closed", "InvalidStateError");
-    const req = randomId();
-    const ac = new AbortController();
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    let giveUp: ReturnType<typeof setTimeout> | undefined;
-    const answered = new Promise<WriteResult>((resolve, reject) => {
-      this.#asking.set(req, (answer) => {
-        try {
-          resolve(this.#result(answer, write));
-        } catch (error) {
-          reject(error);
-        }
-      });
-      giveUp = setTimeout(() => {
-        reject(
-          new DOMException(
-            `the tab or worker that runs task "${id}" did not answer for ${
-              this.giveUpMs / 1000
-            } s; try again`,
-            "TimeoutError",
-          ),
-        );
-      }, this.giveUpMs);
-    });
-    const ask = (): void => {
-      try {
-        this.#open()?.postMessage({ ask: req, write } satisfies Message);
-      } catch (error) {
-        this.#asking.get(req)?.(
-          isCloneError(error)
-            ? { req, unstorable: messageOf(error) }
-            : { req, failed: storeError(error) },
-        );
-        return;
-      }
-      timer = setTimeout(ask, ASK_EVERY_MS);
-    };
-    const locked = this.locks.request(this.lockName(id), { signal: ac.signal }, (lock) => {
-      // Aborted once the race below is decided: the holder answered first.
-      if (!lock || ac.signal.aborted) return undefined;
-      return this.committers.checked([write]).then((results) => results[0]!);
-    }).catch((error: unknown) => {
-      if (ac.signal.aborted) return undefined;
-      throw error;
-    });
-    answered.catch(() => {});
-    ask();
-    try {
-      return await Promise.race([answered, locked.then((result) => result ?? answered)]);
-    } finally {
-      clearTimeout(timer);
-      clearTimeout(giveUp);
-      this.#asking.delete(req);
-      ac.abort();
-      await locked.catch(() => {});
-    }
-  }
-
-  #result(answer: Answer, write: Write): WriteResult {
-    if ("ok" in answer) return { ok: true };
-    if ("conflict" in answer) return { ok: false, conflict: true };
-    if ("unstorable" in answer && write.type === "put") {
-      return {
-        ok: false,
-        error: notStorable(write.record, new DOMException(answer.unstorable, "DataCloneError")),
-      };
-    }
-    throw loadError(
-      "failed" in answer
-        ? answer.failed
-        : { name: "Error", message: "the holder could not store it" },
+    return this.#holders.ask(
+      write,
+      async (signal): Promise<WriteResult | undefined> =>
+        await this.locks.request(this.lockName(id), { signal }, async (lock) => {
+          // Aborted once the race is decided: the holder answered first.
+          if (!lock || signal.aborted) return undefined;
+          return (await this.committers.checked([write]))[0]!;
+        }),
     );
-  }
-
-  #receive(message: Message): void {
-    if ("ask" in message) void this.#serve(message.ask, message.write);
-    else this.#asking.get(message.req)?.(message);
-  }
-
-  /** Applies a write another driver asked for, if this driver holds its task, and answers (once per request, however often it is asked). */
-  async #serve(req: string, write: Write): Promise<void> {
-    let answer = this.#answers.get(req);
-    if (!answer) {
-      const held = this.#held.get(writeId(write));
-      if (!held || held.releasing) return;
-      answer = this.#apply(req, write);
-      this.#answers.set(req, answer);
-      if (this.#answers.size > 256) this.#answers.delete(this.#answers.keys().next().value!);
-    }
-    const answered = await answer;
-    try {
-      this.#channel?.postMessage(answered);
-    } catch { /* the channel closed with the driver */ }
-  }
-
-  async #apply(req: string, write: Write): Promise<Answer> {
-    try {
-      const [result] = await this.commit([write]);
-      if (result!.ok) return { req, ok: true };
-      if (result!.conflict) return { req, conflict: true };
-      return { req, unstorable: result!.error.message };
-    } catch (error) {
-      return { req, failed: storeError(error) };
-    }
   }
 
   /** Closes the channel; writes still waiting for a holder fail with `InvalidStateError`. */
   close(): void {
-    this.#closed = true;
-    this.#channel?.close();
-    this.#channel = undefined;
-    for (const [req, answer] of [...this.#asking]) {
-      answer({
-        req,
-        failed: {
-          name: "InvalidStateError",
-          message: "the driver was closed while the write waited for the task's holder",
-        },
-      });
-    }
+    this.#holders.close();
   }
 }

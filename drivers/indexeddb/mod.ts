@@ -36,9 +36,12 @@
 
 import {
   type AcquireOptions,
+  checkStorable,
   type Driver,
   type DriverContext,
+  type DriverError,
   type DriverEvent,
+  durabilityOption,
   type Lease,
   type ListQuery,
   type TaskRecord,
@@ -46,8 +49,6 @@ import {
   writeId,
   type WriteResult,
 } from "../../src/driver.ts";
-import { checkStorable } from "../../src/codec.ts";
-import type { DriverError } from "../../src/errors.ts";
 import { EventChannel } from "./_channel.ts";
 import { commitBatch, commitBlind, listRecords } from "./_commit.ts";
 import { assertGlobals, type Database, defaultFactory, openDatabase } from "./_database.ts";
@@ -107,14 +108,7 @@ export function indexedDBDriver(options: IndexedDBDriverOptions = {}): Driver {
       `indexedDBDriver's name must be a non-empty string, got ${JSON.stringify(name)}`,
     );
   }
-  const durability = options.durability ?? "strict";
-  if (durability !== "strict" && durability !== "relaxed") {
-    throw new TypeError(
-      `indexedDBDriver's durability must be "strict" or "relaxed", got ${
-        JSON.stringify(durability)
-      }`,
-    );
-  }
+  const durability = durabilityOption("indexedDBDriver", options.durability);
   const leaseMs = options.leaseMs ?? 5000;
   if (typeof leaseMs !== "number" || !(leaseMs > 0) || leaseMs === Infinity) {
     throw new RangeError(`indexedDBDriver's leaseMs must be a number > 0, got ${String(leaseMs)}`);
@@ -173,7 +167,7 @@ export function indexedDBDriver(options: IndexedDBDriverOptions = {}): Driver {
       (globalThis as { navigator?: { locks?: LockManager } }).navigator?.locks;
   }
 
-  /** Takes the Web Lock of task `id`; while it is held, this driver alone writes the task's record. */
+  /** Takes task `id`'s Web Lock; while it is held, this driver alone writes the task's record. */
   async function lockHeld(
     locks: LockManager,
     id: string,

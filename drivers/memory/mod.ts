@@ -20,18 +20,19 @@
  * @module
  */
 
-import type {
-  AcquireOptions,
-  Driver,
-  DriverEvent,
-  Lease,
-  ListQuery,
-  TaskRecord,
-  Write,
-  WriteResult,
+import {
+  type AcquireOptions,
+  checkStorable,
+  cloneStorable,
+  type Driver,
+  type DriverEvent,
+  type Lease,
+  type ListQuery,
+  type TaskRecord,
+  type Write,
+  writeId,
+  type WriteResult,
 } from "../../src/driver.ts";
-import { checkStorable, cloneStorable } from "../../src/codec.ts";
-import { writeId } from "../../src/driver.ts";
 
 /** A copy of `record` that shares nothing mutable with it. */
 function copy(record: TaskRecord): TaskRecord {

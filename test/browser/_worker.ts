@@ -5,7 +5,7 @@
 
 import { createEngine, type WorkFunction } from "../../src/mod.ts";
 import { indexedDBDriver } from "../../drivers/indexeddb/mod.ts";
-import { testDriver } from "../conformance/suite.ts";
+import { testDriver } from "../../src/driver.ts";
 
 /** The worker's global scope, typed as much as this file uses. */
 const scope = self as unknown as {

@@ -1,6 +1,6 @@
 import { it } from "vitest";
 import { indexedDBDriver } from "../../drivers/indexeddb/mod.ts";
-import { testDriver } from "../conformance/suite.ts";
+import { testDriver } from "../../src/driver.ts";
 
 let stores = 0;
 

@@ -3,9 +3,9 @@ import {
   createEngine,
   DriverError,
   StateNotStorableError,
-  type TaskRecord,
   type WorkFunction,
 } from "../../src/mod.ts";
+import type { TaskRecord } from "../../src/driver.ts";
 import { indexedDBDriver } from "../../drivers/indexeddb/mod.ts";
 import { openDatabase, VERSION } from "../../drivers/indexeddb/_database.ts";
 import { databases, deferred, deleteDatabase, eventually } from "./_util.ts";

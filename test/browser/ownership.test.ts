@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { createEngine, type Driver, type WorkFunction } from "../../src/mod.ts";
 import { indexedDBDriver } from "../../drivers/indexeddb/mod.ts";
-import { testDriver } from "../conformance/suite.ts";
+import { testDriver } from "../../src/driver.ts";
 import { databases, eventually } from "./_util.ts";
 
 const { name, dropAll } = databases("own");

@@ -3,9 +3,9 @@ import {
   createEngine,
   type Driver,
   StateNotStorableError,
-  type TaskRecord,
   type WorkFunction,
 } from "../../src/mod.ts";
+import type { TaskRecord } from "../../src/driver.ts";
 import { indexedDBDriver } from "../../drivers/indexeddb/mod.ts";
 import { commitBatch, commitBlind } from "../../drivers/indexeddb/_commit.ts";
 import { openDatabase } from "../../drivers/indexeddb/_database.ts";

@@ -1,6 +1,6 @@
 import { it } from "vitest";
 import { memoryDriver } from "../../drivers/memory/mod.ts";
-import { testDriver } from "./suite.ts";
+import { testDriver } from "../../src/driver.ts";
 
 testDriver({ test: (name, fn) => it(name, fn) }, {
   name: "memory",

@@ -1,15 +1,21 @@
 /**
  * The Deno side of the cross-runtime tests, run as
- * `deno run --allow-all --unstable-kv _interop.deno.ts <mode> <path> <id>`.
+ * `deno run --allow-all --unstable-kv _interop.deno.ts <mode> <path> <id> [leaseMs]`.
  * It prints one line of JSON on stdout.
  */
 
-import { createEngine, encode, type TaskRecord } from "../../src/mod.ts";
+import { createEngine } from "../../src/mod.ts";
+import { encode, type TaskRecord } from "../../src/driver.ts";
 import { denoKvDriver } from "../../drivers/deno-kv/mod.ts";
 import { count, richState } from "./_fixture.ts";
 
-const [mode, path, id] = Deno.args;
-const driver = denoKvDriver({ path, leaseMs: 1000, renewEveryMs: 300, pollMs: 50 });
+const [mode, path, id, lease] = Deno.args;
+const driver = denoKvDriver({
+  path,
+  leaseMs: Number(lease ?? 1000),
+  renewEveryMs: 300,
+  pollMs: 50,
+});
 const never = new AbortController().signal;
 
 function print(value: unknown): void {
@@ -46,6 +52,17 @@ try {
     const engine = await createEngine({ driver, work: { count }, owner: "deno" });
     const task = await engine.get(id!);
     print({ result: await task?.result() });
+    await engine.close();
+  } else if (mode === "takeover") {
+    // Resumes task `id`, whose lease another process holds, and tells what it said meanwhile.
+    const errors: { code?: string; message: string }[] = [];
+    const started = Date.now();
+    const engine = await createEngine({ driver, work: { count }, owner: "deno-2" });
+    engine.on("error", ({ error }) => {
+      errors.push({ code: (error as { code?: string }).code, message: error.message });
+    });
+    const result = await (await engine.get(id!))?.result();
+    print({ result, errors, tookMs: Date.now() - started });
     await engine.close();
   } else if (mode === "await") {
     // Opened before the task exists: learns of it from the other engine's commits, takes it over when released.

@@ -1,7 +1,8 @@
 /** Vitest helpers shared by the deno-kv tests on Node. */
 
 import { afterEach, beforeEach } from "vitest";
-import type { Driver, DriverContext } from "../../src/mod.ts";
+import type { Driver } from "../../src/mod.ts";
+import type { DriverContext } from "../../src/driver.ts";
 import { denoKvDriver, type DenoKvDriverOptions } from "../../drivers/deno-kv/mod.ts";
 import { tempStore } from "./_subject.ts";
 
@@ -17,8 +18,16 @@ export const context: DriverContext = {
 export interface TestStore {
   /** The store file's path. */
   readonly path: string;
-  /** Opens a driver on the store for engine `owner`; it is closed after the test, before the store goes. */
-  open(owner: string, options?: Omit<DenoKvDriverOptions, "path" | "kv">): Promise<Driver>;
+  /**
+   * Opens a driver on the store for engine `owner`; it is closed after the
+   * test, before the store goes. What it reports goes to `report` (by
+   * default, it fails the test).
+   */
+  open(
+    owner: string,
+    options?: Omit<DenoKvDriverOptions, "path" | "kv">,
+    report?: (error: unknown) => void,
+  ): Promise<Driver>;
 }
 
 /** A fresh store file for each test of the file (call in the file's top level). */
@@ -36,9 +45,9 @@ export function useStore(): TestStore {
     get path() {
       return store!.path;
     },
-    async open(owner, options = {}) {
+    async open(owner, options = {}, report = context.report) {
       const driver = denoKvDriver({ ...options, path: store!.path });
-      await driver.open!({ owner, report: context.report });
+      await driver.open!({ owner, report });
       opened.push(driver);
       return driver;
     },

@@ -8,7 +8,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { denoKvDriver, type DenoKvDriverOptions } from "../../drivers/deno-kv/mod.ts";
-import type { DriverSubject } from "../conformance/suite.ts";
+import type { DriverSubject } from "../../src/driver.ts";
 
 /** A fresh folder and the path of a store file inside it. */
 export async function tempStore(): Promise<{ path: string; cleanup(): Promise<void> }> {

@@ -1,6 +1,7 @@
 import { openKv } from "@deno/kv";
 import { describe, expect, it } from "vitest";
-import { DriverError, type TaskRecord } from "../../src/mod.ts";
+import { DriverError } from "../../src/mod.ts";
+import type { TaskRecord } from "../../src/driver.ts";
 import { denoKvDriver, type KvLike } from "../../drivers/deno-kv/mod.ts";
 import { context, useStore } from "./_store.ts";
 

@@ -1,33 +1,15 @@
-import { execFile, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { createEngine, decode, type Driver, type TaskRecord } from "../../src/mod.ts";
+import { createEngine, type Driver } from "../../src/mod.ts";
+import { decode, type TaskRecord } from "../../src/driver.ts";
 import { denoKvDriver } from "../../drivers/deno-kv/mod.ts";
 import { count, richState } from "./_fixture.ts";
 import { useStore } from "./_store.ts";
+import { deno } from "./_deno.ts";
 
 const script = fileURLToPath(new URL("./_interop.deno.ts", import.meta.url));
 const root = fileURLToPath(new URL("../../", import.meta.url));
-
-/** Runs the Deno side; resolves with the JSON line it printed. */
-function deno(
-  args: string[],
-  flags = ["--allow-all", "--unstable-kv"],
-): Promise<Record<string, unknown>> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      "npx",
-      ["deno", "run", ...flags, script, ...args],
-      { cwd: root, timeout: 60_000 },
-      (error, stdout, stderr) => {
-        const line = stdout.trim().split("\n").pop();
-        if (error || !line) {
-          reject(new Error(`deno ${args.join(" ")} failed: ${error?.message ?? ""}\n${stderr}`));
-        } else resolve(JSON.parse(line));
-      },
-    );
-  });
-}
 
 const store = useStore();
 const nodeDriver = (owner = "node"): Promise<Driver> =>
@@ -94,18 +76,42 @@ describe("deno-kv across Deno and Node", () => {
     await lease!.release();
   });
 
-  it("a Deno process not allowed to name itself holds leases all the same, which then run out as before", async () => {
+  it("defect 14: an engine restarted with the same owner takes over at once the lease its dead predecessor held", async () => {
+    expect(await deno(["hold", store.path, "t", "30000"])).toEqual({ held: true });
+    const d = await store.open("deno");
+    const never = new AbortController().signal;
+    const lease = await d.acquire!("t", { owner: "deno", wait: false, signal: never });
+    expect(lease?.id, "taken without waiting for the lease to expire").toBe("t");
+    expect(
+      await d.acquire!("t", { owner: "deno", wait: false, signal: never }),
+      "but not twice by the same live engine",
+    ).toBeUndefined();
+    await lease!.release();
+  });
+
+  it("defect 14: a Deno process not allowed to name itself holds leases all the same, which then run out as before, and the waiting engine says why once", async () => {
     // No --allow-sys and no --allow-run: nothing is asked (no prompt, no error), the lease names no process.
     expect(
       await deno(["hold", store.path, "t"], ["--unstable-kv", "--allow-read", "--allow-write"]),
     ).toEqual({ held: true });
-    const d = await nodeDriver();
+    const reports: unknown[] = [];
+    const d = await store.open(
+      "node",
+      { leaseMs: 1000, renewEveryMs: 300, pollMs: 50 },
+      (error) => reports.push(error),
+    );
     const never = new AbortController().signal;
     expect(await d.acquire!("t", { owner: "node", wait: false, signal: never }), "still held")
       .toBeUndefined();
     const lease = await d.acquire!("t", { owner: "node", wait: true, signal: never });
     expect(lease?.id).toBe("t");
     await lease!.release();
+    expect(reports.map((r) => (r as Error).message)).toEqual([
+      expect.stringContaining(
+        "the engine holding it named no process (a Deno process run " +
+          "without --allow-sys=hostname, or an older stater)",
+      ),
+    ]);
   });
 
   it("a task started by a Node engine is resumed and finished by a Deno engine", async () => {

@@ -199,7 +199,7 @@ describe("deno-kv leases", () => {
     await b.close();
   });
 
-  it("a lease of a process on another host, or of an earlier version, is taken over only once it expires", async () => {
+  it("defect 14: a lease of a process on another host, or of an earlier version, is taken over only once it expires, and the unnamed holder is reported once", async () => {
     const kv = await openKv(store.path);
     const bytes = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
     try {
@@ -212,7 +212,12 @@ describe("deno-kv leases", () => {
     } finally {
       kv.close();
     }
-    const d = await driver("me", { prefix: ["p"], leaseMs: 1000, renewEveryMs: 300, pollMs: 50 });
+    const reports: unknown[] = [];
+    const d = await store.open(
+      "me",
+      { prefix: ["p"], leaseMs: 1000, renewEveryMs: 300, pollMs: 50 },
+      (error) => reports.push(error),
+    );
     for (const id of ["far", "old"]) {
       expect(
         await d.acquire!(id, { owner: "me", wait: false, signal: never }),
@@ -224,6 +229,12 @@ describe("deno-kv leases", () => {
     );
     expect(leases.map((l) => l?.id)).toEqual(["far", "old"]);
     for (const lease of leases) await lease!.release();
+    // Another host's holder is waited out without a word; one that named no process is reported, once.
+    expect(reports).toHaveLength(1);
+    expect(reports[0]).toMatchObject({ name: "DriverError", code: "TAKEOVER_AT_EXPIRY" });
+    expect((reports[0] as Error).message).toMatch(
+      /^Task "old" is held by another engine's lease, and the engine holding it named no process/,
+    );
   });
 
   it("a lease of a process of this host that is gone is taken over at once", async () => {

@@ -1,6 +1,7 @@
 import { openKv } from "@deno/kv";
 import { describe, expect, it } from "vitest";
-import { createEngine, DriverError, type TaskRecord } from "../../src/mod.ts";
+import { createEngine, DriverError } from "../../src/mod.ts";
+import type { TaskRecord } from "../../src/driver.ts";
 import { denoKvDriver } from "../../drivers/deno-kv/mod.ts";
 import { count } from "./_fixture.ts";
 import { context, useStore } from "./_store.ts";

@@ -1,11 +1,7 @@
 import { openKv } from "@deno/kv";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import {
-  type Driver,
-  StateNotStorableError,
-  StoreCorruptError,
-  type TaskRecord,
-} from "../../src/mod.ts";
+import { type Driver, StateNotStorableError, StoreCorruptError } from "../../src/mod.ts";
+import type { TaskRecord } from "../../src/driver.ts";
 import { denoKvDriver, type KvLike } from "../../drivers/deno-kv/mod.ts";
 import { tempStore } from "./_subject.ts";
 
@@ -121,7 +117,7 @@ describe("deno-kv records", () => {
     await d.close?.();
   });
 
-  it("a record too large for one atomic operation is refused with StateNotStorableError, and the rest of the batch goes on", async () => {
+  it("defect 17: a record too large for one atomic operation is refused with StateNotStorableError that gives its size, the limit and what to do, and the rest of the batch goes on", async () => {
     const d = await opened();
     const results = await d.commit([
       { type: "put", record: record("huge", { state: bigState(1_200_000) }), expectRev: 0 },
@@ -131,7 +127,9 @@ describe("deno-kv records", () => {
     expect(first?.ok).toBe(false);
     const error = first && !first.ok ? first.error : undefined;
     expect(error).toBeInstanceOf(StateNotStorableError);
-    expect(error?.message).toMatch(/deno-kv driver's limit/);
+    expect(error?.message).toMatch(
+      /^state cannot be stored: task "huge" encodes to \d{7} bytes, more than the 720000 bytes a deno-kv record may take \(what one Deno KV atomic operation can write\)\. Keep large data elsewhere \(a file, an object store, keys of its own\) and store a reference to it in the state$/,
+    );
     expect(results[1]).toEqual({ ok: true });
     expect(await d.get("huge")).toBeUndefined();
     await d.close?.();

@@ -1,5 +1,5 @@
 import { denoKvSubject } from "../deno-kv/_subject.ts";
-import { testDriver } from "../conformance/suite.ts";
+import { testDriver } from "../../src/driver.ts";
 
 testDriver({
   test: (name, fn) => Deno.test({ name, fn, sanitizeOps: false, sanitizeResources: false }),

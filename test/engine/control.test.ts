@@ -71,13 +71,13 @@ describe("task.pause()", () => {
     await engine.close();
   });
 
-  it("is a no-op on a finished task", async () => {
+  it("refuses a finished task with TaskStateError, as resume() does", async () => {
     const { gate, open } = setup();
     const engine = await open();
     const task = await engine.create("gated", { n: 0, to: 0 }, { id: "t" });
     gate.open("t", 1);
     await task.result();
-    await task.pause();
+    await expect(task.pause()).rejects.toBeInstanceOf(TaskStateError);
     expect(task.status).toBe("done");
     await engine.close();
   });

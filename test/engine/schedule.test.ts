@@ -1,12 +1,6 @@
 import { describe, expect, it } from "vitest";
-import {
-  createEngine,
-  type Driver,
-  type TaskRecord,
-  UnknownWorkError,
-  type WorkFunction,
-  type Write,
-} from "../../src/mod.ts";
+import { createEngine, type Driver, UnknownWorkError, type WorkFunction } from "../../src/mod.ts";
+import type { TaskRecord, Write } from "../../src/driver.ts";
 import { memoryDriver } from "../../drivers/memory/mod.ts";
 import { FakeClock, flush, Gate, until } from "./_helpers.ts";
 

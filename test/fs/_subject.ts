@@ -7,7 +7,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fsDriver } from "../../drivers/fs/mod.ts";
-import type { DriverSubject } from "../conformance/suite.ts";
+import type { DriverSubject } from "../../src/driver.ts";
 
 /** A fresh empty folder under the system's temporary folder. */
 export function tempDir(prefix = "stater-fs-"): Promise<string> {

@@ -1,7 +1,8 @@
 import { readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { type Driver, StoreCorruptError, type TaskRecord, type TaskStatus } from "../../src/mod.ts";
+import { type Driver, StoreCorruptError, type TaskStatus } from "../../src/mod.ts";
+import type { TaskRecord } from "../../src/driver.ts";
 import { fsDriver } from "../../drivers/fs/mod.ts";
 import { removeDir, tempDir } from "./_subject.ts";
 

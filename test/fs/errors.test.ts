@@ -12,7 +12,7 @@ import { fsDriver } from "../../drivers/fs/mod.ts";
 import { createFsDriver } from "../../drivers/fs/_driver.ts";
 import { mapFsError } from "../../drivers/fs/_errors.ts";
 import { removeDir, tempDir } from "./_subject.ts";
-import { eventually } from "../conformance/_assert.ts";
+import { eventually } from "../../src/conformance/_assert.ts";
 
 let dir: string;
 beforeEach(async () => {
@@ -42,8 +42,11 @@ describe("fsDriver options", () => {
     expect(() => fsDriver({ dir: "" })).toThrow(/needs \{ dir \}/);
   });
 
-  it("refuses an unknown durability with a RangeError", () => {
-    expect(() => fsDriver({ dir, durability: "fast" as never })).toThrow(RangeError);
+  it("refuses an unknown durability with a TypeError, as the IndexedDB driver does", () => {
+    expect(() => fsDriver({ dir, durability: "fast" as never })).toThrow(TypeError);
+    expect(() => fsDriver({ dir, durability: "fast" as never })).toThrow(
+      `fsDriver's durability must be "strict" or "relaxed", got "fast"`,
+    );
   });
 
   it("touches nothing until it is opened", async () => {

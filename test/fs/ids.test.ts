@@ -1,7 +1,8 @@
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, expect, it } from "vitest";
-import type { Driver, TaskRecord, TaskStatus } from "../../src/mod.ts";
+import type { Driver, TaskStatus } from "../../src/mod.ts";
+import type { TaskRecord } from "../../src/driver.ts";
 import { fsDriver } from "../../drivers/fs/mod.ts";
 import { removeDir, tempDir } from "./_subject.ts";
 

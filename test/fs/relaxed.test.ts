@@ -1,8 +1,7 @@
-import { spawn } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { afterEach, beforeEach, expect, it } from "vitest";
 import { createEngine, type WorkFunction } from "../../src/mod.ts";
 import { fsDriver } from "../../drivers/fs/mod.ts";
+import { runChild } from "./_child.ts";
 import { removeDir, tempDir } from "./_subject.ts";
 
 let dir: string;
@@ -37,19 +36,7 @@ it("relaxed durability runs tasks to the same results, kept across a restart", a
 });
 
 it("a process killed with SIGKILL right after its relaxed commits resolved loses none of them", async () => {
-  const child = spawn(process.execPath, [
-    "--import",
-    "tsx",
-    fileURLToPath(new URL("./_relaxed_child.ts", import.meta.url)),
-    dir,
-    "300",
-  ], {
-    cwd: fileURLToPath(new URL("../..", import.meta.url)),
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  let out = "";
-  child.stdout.on("data", (chunk) => (out += chunk));
-  const signal = await new Promise((resolve) => child.on("exit", (_code, sig) => resolve(sig)));
+  const { signal, out } = await runChild("./_relaxed_child.ts", [dir, "300"]);
   expect(signal).toBe("SIGKILL");
   expect(out).toContain("committed");
   const d = fsDriver({ dir });

@@ -1,9 +1,10 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { type Driver, StoreCorruptError, type TaskRecord } from "../../src/mod.ts";
+import { type Driver, StoreCorruptError } from "../../src/mod.ts";
+import type { TaskRecord } from "../../src/driver.ts";
 import { fsDriver } from "../../drivers/fs/mod.ts";
-import { scanFrames } from "../../drivers/fs/_frame.ts";
+import { headerAt, scanFrames } from "../../drivers/fs/_frame.ts";
 import { removeDir, tempDir } from "./_subject.ts";
 
 let dir: string;
@@ -36,7 +37,8 @@ async function open(reports: unknown[] = []): Promise<Driver> {
 /** The journal's bytes up to the end of its data (without the zeros it reserves ahead). */
 async function journalData(): Promise<Uint8Array> {
   const bytes = new Uint8Array(await readFile(journal()));
-  return bytes.subarray(0, scanFrames(bytes, journal()).end);
+  const start = headerAt(bytes)!.end;
+  return bytes.subarray(0, scanFrames(bytes, journal(), { start, backed: true }).end);
 }
 
 /** Three commits; returns the journal's bytes and where the last commit's frame starts. */

@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { createEngine, DriverError, StateNotStorableError } from "../../src/mod.ts";
 import { indexedDBDriver } from "../../drivers/indexeddb/mod.ts";
 import { storeError } from "../../drivers/indexeddb/_errors.ts";
-import { testDriver } from "../conformance/suite.ts";
+import { testDriver } from "../../src/driver.ts";
 
 let n = 0;
 
@@ -24,7 +24,10 @@ testDriver({ test: (name, fn) => it(name, fn) }, {
 describe("indexedDBDriver options and errors", () => {
   it("wrong options are refused with TypeError or RangeError", () => {
     expect(() => indexedDBDriver({ name: "" })).toThrow(TypeError);
-    expect(() => indexedDBDriver({ durability: "fast" as never })).toThrow(/"strict" or "relaxed"/);
+    expect(() => indexedDBDriver({ durability: "fast" as never })).toThrow(TypeError);
+    expect(() => indexedDBDriver({ durability: "fast" as never })).toThrow(
+      `indexedDBDriver's durability must be "strict" or "relaxed", got "fast"`,
+    );
     expect(() => indexedDBDriver({ leaseMs: 0 })).toThrow(RangeError);
     expect(() => indexedDBDriver({ indexedDB: {} as IDBFactory })).toThrow(/IDBFactory/);
   });

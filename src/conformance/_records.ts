@@ -1,46 +1,17 @@
 /**
- * The driver conformance suite: written once, run by every driver on every
- * runtime it claims (vitest on Node and in Chromium, `deno test` on Deno).
- * It uses no runtime-specific API.
+ * The conformance tests of the driver contract itself: records, commits,
+ * lists, checks, copies and reopening.
  *
- *   testDriver({ test: (name, fn) => it(name, fn) }, { name: "memory", setup })
+ * @module
  */
 
-import {
-  createEngine,
-  type Driver,
-  StateNotStorableError,
-  StoreLockedError,
-  TaskExistsError,
-  type TaskRecord,
-  type WorkFunction,
-} from "../../src/mod.ts";
-import { assert, assertEquals, assertRejects, eventually } from "./_assert.ts";
+import type { Driver, TaskRecord } from "../contract.ts";
+import { StateNotStorableError } from "../errors.ts";
+import { assert, assertEquals } from "./_assert.ts";
+import type { Capabilities, StoreUnderTest, SuiteTest } from "./_types.ts";
 
-/** One fresh store; each `open()` is a new driver object over it (a restart). */
-export interface StoreUnderTest {
-  open(): Driver | Promise<Driver>;
-  cleanup?(): Promise<void>;
-}
-
-/** The driver being tested. */
-export interface DriverSubject {
-  name: string;
-  setup(): Promise<StoreUnderTest>;
-  capabilities?: {
-    /** Blob and File round-trip (IndexedDB). */
-    blobs?: boolean;
-    /** Two engines may open the store at once (per-task ownership); otherwise the second gets StoreLockedError. */
-    concurrentEngines?: boolean;
-  };
-}
-
-/** How the suite registers a test. */
-export interface TestApi {
-  test(name: string, fn: () => Promise<void>): void;
-}
-
-function record(id: string, patch: Partial<TaskRecord> = {}): TaskRecord {
+/** A record with defaults for what `patch` leaves out. */
+export function record(id: string, patch: Partial<TaskRecord> = {}): TaskRecord {
   return {
     id,
     work: "w",
@@ -54,35 +25,19 @@ function record(id: string, patch: Partial<TaskRecord> = {}): TaskRecord {
   };
 }
 
-const count: WorkFunction<{ n: number; to: number }, number> = (
-  s,
-  ctx,
-) => (s.n >= s.to ? ctx.done(s.n) : { n: s.n + 1, to: s.to });
+async function opened(store: StoreUnderTest): Promise<Driver> {
+  const driver = await store.open();
+  await driver.open?.({
+    owner: "suite",
+    report: (error) => {
+      throw error;
+    },
+  });
+  return driver;
+}
 
-/** Registers the suite for `subject`. */
-export function testDriver(t: TestApi, subject: DriverSubject): void {
-  const caps = subject.capabilities ?? {};
-  const it = (name: string, fn: (store: StoreUnderTest) => Promise<void>) =>
-    t.test(`${subject.name}: ${name}`, async () => {
-      const store = await subject.setup();
-      try {
-        await fn(store);
-      } finally {
-        await store.cleanup?.();
-      }
-    });
-
-  async function opened(store: StoreUnderTest): Promise<Driver> {
-    const driver = await store.open();
-    await driver.open?.({
-      owner: "suite",
-      report: (error) => {
-        throw error;
-      },
-    });
-    return driver;
-  }
-
+/** Registers the record tests. */
+export function recordTests(it: SuiteTest, caps: Capabilities): void {
   it("get() of a missing id is undefined", async (store) => {
     const d = await opened(store);
     assertEquals(await d.get("nope"), undefined);
@@ -215,7 +170,7 @@ export function testDriver(t: TestApi, subject: DriverSubject): void {
     const d = await opened(store);
     if (!d.check) {
       throw new Error(
-        `${subject.name} has no check(): every stater driver must refuse unstorable states early`,
+        "The driver has no check(): every stater driver must refuse unstorable states early",
       );
     }
     class Handle {}
@@ -251,7 +206,8 @@ export function testDriver(t: TestApi, subject: DriverSubject): void {
     await d.close?.();
   });
 
-  it("a record is a copy: mutating it after commit or after get changes nothing stored", async (store) => {
+  const copies = "a record is a copy: mutating it after commit or get changes nothing stored";
+  it(copies, async (store) => {
     const d = await opened(store);
     const state = { list: [1, 2], inner: { x: 1 } };
     const r = record("a", { state });
@@ -326,148 +282,6 @@ export function testDriver(t: TestApi, subject: DriverSubject): void {
       assertEquals(await back.file.text(), "file body");
       assertEquals(await back.blob.text(), "xyz");
       await d.close?.();
-    });
-  }
-
-  // ---- through the engine ----
-
-  it("an engine runs a task to done and the result survives a restart", async (store) => {
-    const engine = await createEngine({ driver: await store.open(), work: { count } });
-    const task = await engine.create("count", { n: 0, to: 25 }, { id: "c" });
-    assertEquals(await task.result(), 25);
-    assertEquals(task.step, 26);
-    await engine.close();
-    const again = await createEngine({ driver: await store.open(), work: { count } });
-    const info = await again.list({ status: "done" });
-    assertEquals(info.map((i) => [i.id, i.result, i.step]), [["c", 25, 26]]);
-    assertEquals(await (await again.get("c"))?.result(), 25);
-    await again.close();
-  });
-
-  it("a restarted engine resumes a task from its last commit", async (store) => {
-    const seen: number[] = [];
-    let gate = 5;
-    const slow: WorkFunction<{ n: number }, number> = async (s, ctx) => {
-      seen.push(s.n);
-      if (s.n >= gate) {
-        await new Promise((resolve) => ctx.signal.addEventListener("abort", resolve));
-      }
-      return s.n >= 10 ? ctx.done(s.n) : { n: s.n + 1 };
-    };
-    const first = await createEngine({
-      driver: await store.open(),
-      work: { slow },
-      closeTimeoutMs: 20,
-    });
-    const task = await first.create("slow", { n: 0 }, { id: "s" });
-    await eventually(() => task.step === 5, 5000, "five steps");
-    await first.close();
-    assertEquals(task.status, "running", "close keeps the status");
-    gate = Infinity;
-    seen.length = 0;
-    const second = await createEngine({ driver: await store.open(), work: { slow } });
-    const resumed = await second.get("s");
-    assertEquals(await resumed?.result(), 10);
-    assertEquals(seen[0], 5, "resumes from the last committed state");
-    assertEquals(seen, [5, 6, 7, 8, 9, 10]);
-    await second.close();
-  });
-
-  it("a paused task stays paused across a restart", async (store) => {
-    const first = await createEngine({ driver: await store.open(), work: { count } });
-    const task = await first.create("count", { n: 0, to: 1e9 }, { id: "p" });
-    await eventually(() => task.step >= 3, 5000, "three steps");
-    await task.pause();
-    const at = task.step;
-    await first.close();
-    const second = await createEngine({ driver: await store.open(), work: { count } });
-    await second.idle();
-    const again = await second.get("p");
-    assertEquals(again?.status, "paused");
-    assertEquals(again?.step, at);
-    assertEquals((again?.state as { n: number }).n, at);
-    await second.close();
-  });
-
-  it("a step returning an unstorable state fails its task and keeps the last committed state", async (store) => {
-    const bad: WorkFunction<{ n: number }> = (
-      s,
-    ) => (s.n === 2 ? { n: 3, f: () => 0 } as never : { n: s.n + 1 });
-    const engine = await createEngine({ driver: await store.open(), work: { bad } });
-    const task = await engine.create("bad", { n: 0 });
-    const error = await assertRejects(() => task.result(), Error);
-    assert(error.message.includes("state.f"), `names the path: ${error.message}`);
-    assertEquals(task.status, "failed");
-    const stored = (await engine.list({ status: "failed" }))[0];
-    assertEquals(stored?.state, { n: 2 });
-    assert(stored?.error?.message.includes("state.f"), "the stored error names the path");
-    await engine.close();
-  });
-
-  it("creating an existing id is idempotent, and another work for it is refused", async (store) => {
-    const other: WorkFunction<null> = (_s, ctx) => ctx.done(null);
-    const engine = await createEngine({ driver: await store.open(), work: { count, other } });
-    const a = await engine.create("count", { n: 0, to: 3 }, { id: "same" });
-    await a.result();
-    const b = await engine.create("count", { n: 100, to: 200 }, { id: "same" });
-    assertEquals(b.state, { n: 3, to: 3 }, "unchanged");
-    await assertRejects(() => engine.create("other", null, { id: "same" }), TaskExistsError);
-    await engine.close();
-  });
-
-  it("many tasks at once all finish exactly (group commit)", async (store) => {
-    const engine = await createEngine({ driver: await store.open(), work: { count } });
-    const tasks = await Promise.all(
-      Array.from(
-        { length: 24 },
-        (_, i) => engine.create("count", { n: 0, to: 10 + i }, { id: `t${i}` }),
-      ),
-    );
-    const results = await Promise.all(tasks.map((task) => task.result()));
-    assertEquals(results, tasks.map((_, i) => 10 + i));
-    await engine.close();
-    const again = await createEngine({ driver: await store.open(), work: { count } });
-    assertEquals((await again.list({ status: "done" })).length, 24);
-    await again.close();
-  });
-
-  if (caps.concurrentEngines) {
-    it("two engines on one store never step a task at the same time, and one takes over when the other closes", async (store) => {
-      let active = 0;
-      let overlap = false;
-      const steps: number[] = [];
-      const shared: WorkFunction<{ n: number }, number> = async (s, ctx) => {
-        active++;
-        if (active > 1) overlap = true;
-        steps.push(s.n);
-        await new Promise((resolve) => setTimeout(resolve, 1));
-        active--;
-        return s.n >= 40 ? ctx.done(s.n) : { n: s.n + 1 };
-      };
-      const a = await createEngine({ driver: await store.open(), work: { shared } });
-      const b = await createEngine({ driver: await store.open(), work: { shared } });
-      const task = await a.create("shared", { n: 0 }, { id: "x" });
-      await eventually(() => task.step >= 10, 5000, "ten steps in the first engine");
-      await a.close();
-      await eventually(
-        async () => (await b.list({ status: "done" })).length === 1,
-        10000,
-        "the second engine to finish it",
-      );
-      assert(!overlap, "no two steps ran at once");
-      assertEquals(new Set(steps).size, 41, "every step ran");
-      await b.close();
-    });
-  } else {
-    it("a second engine on the same store is refused with StoreLockedError", async (store) => {
-      const a = await createEngine({ driver: await store.open(), work: { count } });
-      await assertRejects(
-        async () => createEngine({ driver: await store.open(), work: { count } }),
-        StoreLockedError,
-      );
-      await a.close();
-      const b = await createEngine({ driver: await store.open(), work: { count } });
-      await b.close();
     });
   }
 }
