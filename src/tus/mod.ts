@@ -29,7 +29,7 @@
  */
 
 export { DEFAULT_CHUNK_SIZE, type TusUploadOptions, type TusUploadResult } from "./state.ts";
-export { tusUpload, type TusUploadState } from "./state.ts";
+export { type KeptFile, tusUpload, type TusUploadState } from "./state.ts";
 export { type HeaderRecord, type TusWork, tusWork, type TusWorkOptions } from "./work.ts";
 export { addUploads, type AddUploadsOptions, type UploadTask } from "./uploads.ts";
 export { type FileFacts, uploadId, type UploadIdOptions } from "./ids.ts";
