@@ -12,6 +12,8 @@ export default defineConfig({
             "test/tus/browser/**",
             "test/deno/**",
             "test/package/**",
+            "test/postgres/**",
+            "test/conformance/postgres.test.ts",
             "**/node_modules/**",
           ],
           environment: "node",
@@ -25,6 +27,17 @@ export default defineConfig({
           include: ["test/package/**/*.test.ts"],
           environment: "node",
           testTimeout: 120_000,
+        },
+      },
+      {
+        // Against a real Postgres: one throwaway cluster for the run (test/postgres/_global.ts).
+        test: {
+          name: "postgres",
+          include: ["test/postgres/**/*.test.ts", "test/conformance/postgres.test.ts"],
+          globalSetup: ["test/postgres/_global.ts"],
+          environment: "node",
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
         },
       },
     ],

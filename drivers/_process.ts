@@ -18,8 +18,11 @@
  * | check | needs |
  * |---|---|
  * | name this process (host name) | `--allow-sys=hostname` (or `--allow-sys`) |
- * | ask whether a process id exists (`kill(pid, 0)`) | `--allow-run` (all of it: `--allow-run=<program>` is not enough) |
- * | boot id, start times, zombies (`/proc`) | `--allow-all`: Deno refuses `/proc` to `--allow-read`, even `--allow-read=/proc` |
+ * | whether a process id exists (`kill(pid, 0)`) | all of `--allow-run` |
+ * | boot id, start times, zombies (`/proc`) | `--allow-all` |
+ *
+ * `--allow-run=<program>` is not enough to signal, and Deno refuses `/proc`
+ * to anything less than `--allow-all`, even to `--allow-read=/proc`.
  *
  * With the first two, a holder whose process exited and was reaped is
  * found gone at once; a zombie, or a process id taken by a new process,
@@ -64,12 +67,11 @@ function monotonicStart(): number | undefined {
 type Descriptor = { name: "sys"; kind: "hostname" } | { name: "read"; path: string } | {
   name: "run";
 };
+type Permissions = { querySync?(descriptor: Descriptor): { state: string } };
 
 /** On Deno, whether the process may do what `descriptor` names without a prompt; elsewhere true. */
 function granted(descriptor: Descriptor): boolean {
-  const deno =
-    (globalThis as { Deno?: { permissions?: { querySync?(d: Descriptor): { state: string } } } })
-      .Deno;
+  const deno = (globalThis as { Deno?: { permissions?: Permissions } }).Deno;
   if (!deno) return true;
   try {
     return deno.permissions?.querySync?.(descriptor).state === "granted";
@@ -87,7 +89,10 @@ async function procText(path: string): Promise<string | undefined> {
   }
 }
 
-/** The state (field 3: "Z" for a zombie) and start time (field 22) of process `pid`, from /proc/<pid>/stat where readable. */
+/**
+ * The state (field 3: "Z" for a zombie) and start time (field 22) of process
+ * `pid`, from /proc/<pid>/stat where readable.
+ */
 async function statOf(pid: number | "self"): Promise<{ state: string; start: string } | undefined> {
   const text = await procText(`/proc/${pid}/stat`);
   if (!text) return undefined;
@@ -167,7 +172,8 @@ export async function goneReason(
   const alive = probe(holder.pid);
   if (alive === false) return `process ${holder.pid} is gone`;
   const stat = await statOf(holder.pid);
-  // Not allowed to signal (Deno without --allow-run): /proc tells, where this process's own entry is readable.
+  // Not allowed to signal (Deno without --allow-run): /proc tells, where this process's own entry
+  // is readable.
   if (alive === undefined && me.start && stat === undefined) return `process ${holder.pid} is gone`;
   if (stat?.state === "Z") {
     return `process ${holder.pid} is gone (it exited, its parent has not reaped it yet)`;

@@ -1,8 +1,8 @@
 /**
  * The parts of one engine that its tasks use, handed to each task: the
  * settings, the driver and its commit queue, the event bus, the scheduler,
- * the ownership of tasks and the balance between engines. Each part owns its own state; this only wires
- * them together.
+ * the ownership of tasks and the balance between engines. Each part owns
+ * its own state; this only wires them together.
  *
  * @module
  */

@@ -133,7 +133,8 @@ export class Ownership {
     const done = () => {
       if (this.#standby.get(id) === waiting) this.#standby.delete(id);
     };
-    this.driver.acquire!(id, { owner: this.owner, wait: true, signal: waiting.signal }).then(
+    const options = { owner: this.owner, wait: true, signal: waiting.signal };
+    new Promise<Lease | undefined>((resolve) => resolve(this.driver.acquire!(id, options))).then(
       (lease) => {
         done();
         if (!lease) return;

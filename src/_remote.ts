@@ -9,7 +9,7 @@
  * @module
  */
 
-import type { DriverEvent } from "./contract.ts";
+import type { DriverEvent, TaskRecord } from "./contract.ts";
 import type { Core } from "./_core.ts";
 import type { Registry } from "./_registry.ts";
 import type { TaskImpl } from "./task.ts";
@@ -59,7 +59,7 @@ export function hearOthers(core: Core, registry: Registry): (event: DriverEvent)
     };
     if (known) deliver(known);
     else {
-      core.driver.get(event.id).then(
+      new Promise<TaskRecord | undefined>((resolve) => resolve(core.driver.get(event.id))).then(
         (record) => record && deliver(registry.materialize(record)),
         (error) => events.report(error),
       );

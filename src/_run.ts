@@ -29,6 +29,8 @@ export class Runner {
   #abort: AbortController | undefined;
   #wake: (() => void) | undefined;
   #attempt = 1;
+  /** Between the start of a run and its first read of the record (per-task ownership only). */
+  #starting = false;
   #holding: Holding;
   #ctxDone = (result?: unknown) => new Done(result);
   #ctxProgress = (done: number, total?: number) => this.live.progressed(done, total);
@@ -66,9 +68,11 @@ export class Runner {
 
   /** Another engine committed a newer revision while this one runs the task. */
   preempt(record: TaskRecord): void {
-    if (!this.core.ownership.owns(this.task.id)) {
-      // Still acquiring it: only a holder can lose ownership. Take their
-      // version; if the acquisition fails, the run goes back to standing by.
+    if (this.#starting || !this.core.ownership.owns(this.task.id)) {
+      // Still acquiring it, or not yet read it since: only a holder that
+      // steps can lose ownership. Take their version; the read that follows
+      // the acquisition sees it or a newer one, and if the acquisition fails
+      // the run goes back to standing by.
       this.live.adopt(record, true);
       return;
     }
@@ -77,7 +81,7 @@ export class Runner {
     if (isActive(record.status)) this.#holding.lost("another engine committed a newer revision");
   }
 
-  /** Lets another engine have the task (the balance): at the next step boundary, commit and let go. */
+  /** Lets another engine have the task (the balance): commit at the next step boundary, let go. */
   yieldRun(): void {
     this.requestStop("yield");
   }
@@ -86,6 +90,7 @@ export class Runner {
   async run(): Promise<void> {
     const { core, live, task } = this;
     this.#stop = undefined;
+    this.#starting = core.ownership.perTask;
     this.#holding.newRun();
     this.#attempt = 1;
     const abort = new AbortController();
@@ -106,6 +111,7 @@ export class Runner {
         }
         if (!fresh) return this.removed();
         live.adopt(fresh);
+        this.#starting = false;
       }
       if (this.#stop) return await this.#finish();
       if (!isActive(live.status)) return;
@@ -119,6 +125,7 @@ export class Runner {
       core.events.report(error, task);
     } finally {
       this.#abort = undefined;
+      this.#starting = false;
       await core.ownership.release(task.id);
       // Handed over: the engines standing by take it; this one stands by too, a little later.
       if (this.#stop === "yield") this.#holding.standByLater(BALANCE_EVERY_MS / 2);

@@ -211,6 +211,9 @@ export function eventId(event: DriverEvent): string {
  * ones your platform can offer.
  *
  * Contract:
+ * - `get`, `list`, `commit` and `acquire` may answer at once (a value) or
+ *   later (a promise), whichever is natural for the store: the memory driver
+ *   answers at once. Either way, failing is throwing (or rejecting).
  * - `get` and `list` return records the caller may keep and mutate (copies).
  * - `commit` applies the writes in order, each checking the revision left by
  *   the ones before it; each write is atomic on its own (a crash leaves each
@@ -230,18 +233,18 @@ export interface Driver {
   /** Prepares the store; called once per engine before anything else. */
   open?(context: DriverContext): void | Promise<void>;
   /** The record with this id, or `undefined`. */
-  get(id: string): Promise<TaskRecord | undefined>;
+  get(id: string): TaskRecord | undefined | Promise<TaskRecord | undefined>;
   /** The records that match. */
-  list(query?: ListQuery): Promise<TaskRecord[]>;
+  list(query?: ListQuery): TaskRecord[] | Promise<TaskRecord[]>;
   /** Applies a batch of writes; one result per write, in order. */
-  commit(writes: readonly Write[]): Promise<WriteResult[]>;
+  commit(writes: readonly Write[]): WriteResult[] | Promise<WriteResult[]>;
   /**
    * Throws `StateNotStorableError` if `value` (found at `path`, such as
    * `"state"` or `"result"`) cannot be stored.
    */
   check?(value: unknown, path: string): void;
   /** Takes ownership of a task, see {@linkcode AcquireOptions}. */
-  acquire?(id: string, options: AcquireOptions): Promise<Lease | undefined>;
+  acquire?(id: string, options: AcquireOptions): Lease | undefined | Promise<Lease | undefined>;
   /** How often the engine renews the leases it holds, in ms; without it, they are never renewed. */
   readonly renewEveryMs?: number;
   /** Sends an event to the other engines on this store. */

@@ -12,27 +12,34 @@ import {
   type DriverContext,
   DriverError,
   type ListQuery,
+  type Serial,
+  serial,
   type TaskRecord,
 } from "../../src/driver.ts";
-import { commitBatch, Known } from "./_commit.ts";
+import { commitBatch, type CommitContext } from "./_commit.ts";
 import { idKeyOf, Keys } from "./_keys.ts";
+import { Known } from "./_known.ts";
+import { operationLimits } from "./_limits.ts";
 import { type KvKeyPart, type KvLike, openKvAt } from "./_kv.ts";
 import { Leases } from "./_lease.ts";
 import { patient } from "./_retry.ts";
 import { listRecords, readRecord, storeFailed } from "./_read.ts";
 import { ChangeFeed } from "./_watch.ts";
-import { EventReader, Outbox } from "./_events.ts";
+import { EventReader } from "./_event_reader.ts";
+import { Outbox } from "./_outbox.ts";
 import type { DenoKvDriverOptions } from "./_options.ts";
 
 interface Session {
   kv: KvLike;
   own: boolean;
-  owner: string;
   keys: Keys;
   leases: Leases;
   feed: ChangeFeed;
   outbox: Outbox;
-  known: Known;
+  /** What commits work with. */
+  commits: CommitContext;
+  /** Batches go one at a time, since each relies on what the one before left (`_known.ts`). */
+  oneBatchAtATime: Serial;
 }
 
 function duration(name: string, value: unknown, fallback: number): number {
@@ -47,11 +54,12 @@ function duration(name: string, value: unknown, fallback: number): number {
 }
 
 function checkPrefix(prefix: unknown): readonly KvKeyPart[] {
-  const ok = (p: unknown) =>
-    ["string", "number", "bigint", "boolean"].includes(typeof p) || p instanceof Uint8Array;
-  if (!Array.isArray(prefix) || !prefix.every(ok)) {
+  const isPart = (part: unknown) =>
+    ["string", "number", "bigint", "boolean"].includes(typeof part) || part instanceof Uint8Array;
+  if (!Array.isArray(prefix) || !prefix.every(isPart)) {
     throw new TypeError(
-      'denoKvDriver() prefix must be an array of key parts (strings, numbers, bigints, booleans, Uint8Arrays), such as ["stater"]',
+      "denoKvDriver() prefix must be an array of key parts (strings, numbers, bigints, " +
+        'booleans, Uint8Arrays), such as ["stater"]',
     );
   }
   return [...prefix];
@@ -118,17 +126,19 @@ export function createDenoKvDriver(options: DenoKvDriverOptions): Driver {
     if (!kv && path === undefined && !(globalThis as { Deno?: unknown }).Deno) {
       throw new DriverError(
         "deno-kv",
-        "The deno-kv driver needs a store outside Deno: pass denoKvDriver({ path }) or denoKvDriver({ kv })",
+        "The deno-kv driver needs a store outside Deno: pass denoKvDriver({ path }) or " +
+          "denoKvDriver({ kv })",
         { code: "NO_STORE" },
       );
     }
     const given = kv ?? (await openKvAt(path));
     const store = patient(given);
+    const limits = await operationLimits(store, prefix);
     const keys = new Keys(prefix);
+    const outbox = new Outbox(store, keys, context.owner, context.report);
     session = {
       kv: store,
       own: !kv,
-      owner: context.owner,
       keys,
       leases: new Leases(store, keys, leaseMs, pollMs, context.report),
       feed: new ChangeFeed(
@@ -139,15 +149,16 @@ export function createDenoKvDriver(options: DenoKvDriverOptions): Driver {
         context.report,
         new EventReader(store, keys, context.owner),
       ),
-      outbox: new Outbox(store, keys, context.owner, context.report),
-      known: new Known(),
+      outbox,
+      commits: { kv: store, keys, owner: context.owner, limits, known: new Known(), outbox },
+      oneBatchAtATime: serial(),
     };
   }
 
   async function get(id: string): Promise<TaskRecord | undefined> {
-    const s = live();
+    const { kv: store, keys } = live();
     try {
-      const record = await readRecord(s.kv, s.keys, await idKeyOf(id));
+      const record = await readRecord(store, keys, await idKeyOf(id));
       return record?.id === id ? record : undefined;
     } catch (error) {
       throw storeFailed(error, `read task "${id}"`);
@@ -155,9 +166,9 @@ export function createDenoKvDriver(options: DenoKvDriverOptions): Driver {
   }
 
   async function list(query: ListQuery = {}): Promise<TaskRecord[]> {
-    const s = live();
+    const { kv: store, keys } = live();
     try {
-      return await listRecords(s.kv, s.keys, query);
+      return await listRecords(store, keys, query);
     } catch (error) {
       throw storeFailed(error, "list tasks");
     }
@@ -170,8 +181,8 @@ export function createDenoKvDriver(options: DenoKvDriverOptions): Driver {
     get,
     list,
     commit: (writes) => {
-      const s = live();
-      return commitBatch(s.kv, s.keys, s.owner, writes, s.known, s.outbox);
+      const { commits, oneBatchAtATime } = live();
+      return oneBatchAtATime(() => commitBatch(commits, writes));
     },
     check(value: unknown, at: string): void {
       checkStorable(value, at);
@@ -180,15 +191,15 @@ export function createDenoKvDriver(options: DenoKvDriverOptions): Driver {
     publish: (event) => session?.outbox.publish(event),
     subscribe: (listener) => live().feed.subscribe(listener),
     async close(): Promise<void> {
-      const s = session;
-      if (!s) return;
+      const closing = session;
+      if (!closing) return;
       session = undefined;
-      s.feed.stop();
-      s.leases.stop();
+      closing.feed.stop();
+      closing.leases.stop();
       try {
-        await s.outbox.close();
+        await closing.outbox.close();
       } finally {
-        if (s.own) s.kv.close();
+        if (closing.own) closing.kv.close();
       }
     },
   };

@@ -1,5 +1,5 @@
 /**
- * The key layout of a store under `prefix`, and the limits of Deno KV.
+ * The key layout of a store under `prefix`, and the sizes of Deno KV's keys and values.
  *
  * | key | value |
  * |---|---|
@@ -8,8 +8,9 @@
  * | `[...prefix, "by-status", status, idKey]` | the record's head: the status index |
  * | `[...prefix, "lease", idKey]` | who steps the task, until when (`_lease.ts`) |
  * | `[...prefix, "clock"]` | rewritten by every commit, so other engines notice changes |
- * | `[...prefix, "events", owner, seq]` | progress, messages and removals an engine published (`_events.ts`) |
+ * | `[...prefix, "events", owner, seq]` | what an engine published (`_outbox.ts`) |
  * | `[...prefix, "events-clock"]` | rewritten with every write of events |
+ * | `[...prefix, "check-limit", i]` | never written: checked once at open (`_limits.ts`) |
  *
  * `idKey` is the task id itself, or, for an id longer than
  * {@linkcode MAX_ID_BYTES} in UTF-8, its SHA-256 digest as bytes (a key has at
@@ -25,28 +26,22 @@ import type { KvKey, KvKeyPart } from "./_kv.ts";
 export const MAX_VALUE_BYTES = 65_536;
 /** Ids longer than this (UTF-8 bytes) are keyed by their digest. */
 export const MAX_ID_BYTES = 256;
-/**
- * What one atomic operation may hold, kept under Deno KV's limits (1000
- * mutations, 80 KiB of keys, 800 KiB in all; 100 checks on Deno, 10 through
- * `@deno/kv`, so at most 10 records go in one operation).
- */
-export const ATOMIC_LIMITS = {
-  checks: 10,
-  mutations: 900,
-  keyBytes: 72_000,
-  bytes: 760_000,
-} as const;
-
 /** The id's key part: the id, or its digest when long. */
 export type IdKey = string | Uint8Array;
 
 const utf8 = new TextEncoder();
 
+/** The key part for task `id` when it is the id itself; `undefined` when the id is too long. */
+export function shortIdKey(id: string): string | undefined {
+  // Most ids are short: at most 3 bytes a UTF-16 unit, so no need to encode them to know.
+  if (id.length * 3 <= MAX_ID_BYTES || utf8.encode(id).length <= MAX_ID_BYTES) return id;
+  return undefined;
+}
+
 /** The key part for task `id`. */
 export async function idKeyOf(id: string): Promise<IdKey> {
-  const bytes = utf8.encode(id);
-  if (bytes.length <= MAX_ID_BYTES) return id;
-  return new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+  return shortIdKey(id) ??
+    new Uint8Array(await crypto.subtle.digest("SHA-256", utf8.encode(id)));
 }
 
 /** A printable form of an id key, for messages. */
@@ -55,20 +50,35 @@ export function showIdKey(idKey: IdKey): string {
     return JSON.stringify(idKey.length > 60 ? `${idKey.slice(0, 60)}…` : idKey);
   }
   return `<sha-256 ${
-    Array.from(idKey.subarray(0, 8), (b) => b.toString(16).padStart(2, "0")).join("")
+    Array.from(idKey.subarray(0, 8), (byte) => byte.toString(16).padStart(2, "0")).join("")
   }…>`;
+}
+
+/** At least the bytes of `text` in UTF-8, with each 0 counted twice (a key escapes it). */
+function stringBytes(text: string): number {
+  let bytes = 0;
+  for (let index = 0; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    if (code === 0) bytes += 2;
+    else if (code < 0x80) bytes += 1;
+    else if (code < 0x800) bytes += 2;
+    else bytes += 3; // a surrogate half counts 3 (a pair is 4 bytes, a lone one 3)
+  }
+  return bytes;
 }
 
 /** An upper bound of a key's encoded size, in bytes. */
 export function keyBytes(key: KvKey): number {
-  let n = 0;
+  let bytes = 0;
   for (const part of key) {
-    // Strings and bytes end with a 0 byte and escape each 0 inside them as two bytes.
-    if (typeof part === "string") n += utf8.encode(part).length + part.split("\0").length + 1;
-    else if (part instanceof Uint8Array) n += part.length + part.filter((b) => b === 0).length + 2;
-    else n += 10;
+    // Strings and bytes start with a type byte, end with a 0 and escape each 0 inside as two bytes.
+    if (typeof part === "string") bytes += stringBytes(part) + 2;
+    else if (part instanceof Uint8Array) {
+      bytes += part.length + 2;
+      for (const byte of part) if (byte === 0) bytes++;
+    } else bytes += 10;
   }
-  return n;
+  return bytes;
 }
 
 /** The keys of one store. */
@@ -101,9 +111,9 @@ export class Keys {
     return [...this.prefix, "task"];
   }
 
-  /** Part `i` of a record body written with `nonce`. */
-  chunk(idKey: IdKey, nonce: string, i: number): KvKey {
-    return [...this.prefix, "chunk", idKey, nonce, i];
+  /** Part `index` of a record body written with `nonce`. */
+  chunk(idKey: IdKey, nonce: string, index: number): KvKey {
+    return [...this.prefix, "chunk", idKey, nonce, index];
   }
 
   /** The status index entry. */

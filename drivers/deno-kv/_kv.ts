@@ -65,12 +65,13 @@ export async function openKvAt(path: string | undefined): Promise<KvLike> {
     if (typeof deno.openKv !== "function") {
       throw new DriverError(
         NAME,
-        "The deno-kv driver needs Deno KV, which this Deno exposes only with a flag: run with --unstable-kv " +
+        "The deno-kv driver needs Deno KV, which this Deno exposes only with a flag: " +
+          "run with --unstable-kv " +
           '(or add "unstable": ["kv"] to deno.json)',
         { code: "KV_UNAVAILABLE" },
       );
     }
-    open = (p) => deno.openKv!(p);
+    open = (where) => deno.openKv!(where);
   } else {
     // A computed specifier: bundlers and Deno leave the optional package alone.
     const specifier = "@deno/kv";
@@ -88,7 +89,8 @@ export async function openKvAt(path: string | undefined): Promise<KvLike> {
     if (typeof mod.openKv !== "function") {
       throw new DriverError(
         NAME,
-        "The deno-kv driver found a @deno/kv package without openKv(): run npm install @deno/kv@latest",
+        "The deno-kv driver found a @deno/kv package without openKv(): " +
+          "run npm install @deno/kv@latest",
         {
           code: "KV_UNAVAILABLE",
         },

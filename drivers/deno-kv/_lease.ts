@@ -47,17 +47,20 @@ export interface LeaseHolder {
   process?: Partial<ProcessInfo>;
 }
 
-/** The holder of a lease as stored, or `undefined` for a value that is not one (treated as free). */
+/** The holder of a lease as stored, or `undefined` for a value that is not one (free). */
 export function parseLease(value: unknown): LeaseHolder | undefined {
   if (!(value instanceof Uint8Array)) return undefined;
   try {
-    const a = JSON.parse(text.decode(value));
+    const fields = JSON.parse(text.decode(value));
     if (
-      Array.isArray(a) && (a[0] === "l1" || a[0] === "l2") && typeof a[1] === "string" &&
-      typeof a[2] === "number"
+      Array.isArray(fields) && (fields[0] === "l1" || fields[0] === "l2") &&
+      typeof fields[1] === "string" && typeof fields[2] === "number"
     ) {
-      const holder: LeaseHolder = { owner: a[1], expiresAt: a[2] };
-      if (a[0] === "l2" && typeof a[3] === "object" && a[3] !== null) holder.process = a[3];
+      const holder: LeaseHolder = { owner: fields[1], expiresAt: fields[2] };
+      const named = fields[3];
+      if (fields[0] === "l2" && typeof named === "object" && named !== null) {
+        holder.process = named;
+      }
       return holder;
     }
   } catch {
@@ -100,7 +103,10 @@ export class Leases {
     this.#waits.stop();
   }
 
-  /** Writes our lease if `entry` (read now when not given) is free or expired; the new versionstamp, or `undefined` when held. */
+  /**
+   * Writes our lease if `read` (read now when not given) shows it free or
+   * expired: the new versionstamp, or `undefined` when it is held.
+   */
   async #take(key: KvKey, owner: string, read?: KvEntryMaybe): Promise<string | undefined> {
     const entry = read ?? await this.kv.get(key);
     const holder = entry.versionstamp === null ? undefined : parseLease(entry.value);
@@ -166,7 +172,7 @@ export class Leases {
     );
   }
 
-  /** Takes the lease on task `id`; with `wait`, polls (see `_wait.ts`) until it is free or `signal` aborts. */
+  /** Takes the lease on task `id`; with `wait`, polls (`_wait.ts`) till free or `signal` aborts. */
   async acquire(id: string, options: AcquireOptions): Promise<Lease | undefined> {
     const { owner, wait, signal } = options;
     const key = this.keys.lease(await idKeyOf(id));
@@ -192,7 +198,8 @@ export class Leases {
     const lost = new AbortController();
     let stamp = first;
     let released = false;
-    // Renewals and the release run one after the other, each checking the versionstamp the last one left.
+    // Renewals and the release run one after the other, each checking the versionstamp the last
+    // one left.
     const oneAtATime = serial();
     return {
       id,

@@ -35,8 +35,8 @@ export function storeFailed(error: unknown, action: string): Error {
 /** Reads any number of keys, 10 at a time (each group consistent on its own). */
 export async function getAll(kv: KvLike, keys: readonly KvKey[]): Promise<KvEntryMaybe[]> {
   const groups: Promise<KvEntryMaybe[]>[] = [];
-  for (let i = 0; i < keys.length; i += GET_MANY) {
-    groups.push(kv.getMany(keys.slice(i, i + GET_MANY)));
+  for (let start = 0; start < keys.length; start += GET_MANY) {
+    groups.push(kv.getMany(keys.slice(start, start + GET_MANY)));
   }
   return (await Promise.all(groups)).flat();
 }
@@ -65,19 +65,21 @@ async function loadEntry(
   if (head.chunks === 0) return { record: decodeBody(value.subarray(bodyAt), where), head };
   const parts = await getAll(
     kv,
-    Array.from({ length: head.chunks }, (_, i) => keys.chunk(idKey, head.nonce, i)),
+    Array.from({ length: head.chunks }, (_, index) => keys.chunk(idKey, head.nonce, index)),
   );
-  if (parts.some((p) => p.versionstamp === null)) return null;
-  const bytes: Uint8Array[] = [];
-  for (const p of parts) {
-    if (!(p.value instanceof Uint8Array)) throw corrupt(where, "a chunk of its body is not bytes");
-    bytes.push(p.value);
+  if (parts.some((part) => part.versionstamp === null)) return null;
+  const pieces: Uint8Array[] = [];
+  for (const part of parts) {
+    if (!(part.value instanceof Uint8Array)) {
+      throw corrupt(where, "a chunk of its body is not bytes");
+    }
+    pieces.push(part.value);
   }
-  const body = new Uint8Array(bytes.reduce((n, b) => n + b.length, 0));
+  const body = new Uint8Array(pieces.reduce((sum, piece) => sum + piece.length, 0));
   let at = 0;
-  for (const b of bytes) {
-    body.set(b, at);
-    at += b.length;
+  for (const piece of pieces) {
+    body.set(piece, at);
+    at += piece.length;
   }
   return { record: decodeBody(body, where), head };
 }
@@ -100,7 +102,7 @@ export async function readLoaded(
   first?: KvEntryMaybe,
 ): Promise<Loaded | undefined> {
   let entry = first;
-  for (let i = 0; i < RETRIES; i++) {
+  for (let attempt = 0; attempt < RETRIES; attempt++) {
     entry ??= await kv.get(keys.task(idKey));
     if (entry.versionstamp === null) return undefined;
     const loaded = await loadEntry(kv, keys, idKey, entry);
@@ -113,11 +115,11 @@ export async function readLoaded(
 /** The records that match `query`: through the status index when statuses are given. */
 export async function listRecords(kv: KvLike, keys: Keys, query: ListQuery): Promise<TaskRecord[]> {
   const out: TaskRecord[] = [];
-  const keep = (r: TaskRecord | undefined): void => {
-    if (!r) return;
-    if (query.status && !query.status.includes(r.status)) return;
-    if (query.work !== undefined && r.work !== query.work) return;
-    out.push(r);
+  const keep = (record: TaskRecord | undefined): void => {
+    if (!record) return;
+    if (query.status && !query.status.includes(record.status)) return;
+    if (query.work !== undefined && record.work !== query.work) return;
+    out.push(record);
   };
   if (!query.status) {
     const loads: Promise<void>[] = [];
@@ -144,14 +146,10 @@ export async function listRecords(kv: KvLike, keys: Keys, query: ListQuery): Pro
       ids.push(idKey);
     }
   }
-  const mains = await getAll(kv, ids.map((id) => keys.task(id)));
+  const mains = await getAll(kv, ids.map((idKey) => keys.task(idKey)));
   await Promise.all(
-    mains.map((
-      entry,
-      i,
-    ) => (entry.versionstamp === null
-      ? undefined
-      : readRecord(kv, keys, ids[i]!, entry).then(keep))
+    mains.map((entry, index) =>
+      entry.versionstamp === null ? undefined : readRecord(kv, keys, ids[index]!, entry).then(keep)
     ),
   );
   return out;

@@ -23,7 +23,8 @@ import {
   type TaskRecord,
   type TaskStatus,
 } from "../../src/driver.ts";
-import { ATOMIC_LIMITS, MAX_VALUE_BYTES } from "./_keys.ts";
+import { MAX_VALUE_BYTES } from "./_keys.ts";
+import { ATOMIC_LIMITS } from "./_limits.ts";
 
 /** The bytes of one chunk. */
 export const CHUNK_BYTES = 65_000;
@@ -76,13 +77,14 @@ function headText(head: Head): string {
   ]);
 }
 
-/** Encodes `record`; throws `StateNotStorableError` for what cannot be stored, or when it is too large. */
+/** Encodes `record`; throws `StateNotStorableError` for what cannot be stored, or is too large. */
 export function encodeRecord(record: TaskRecord, owner: string): Encoded {
   const body = utf8.encode(encodeRecordBody(record));
   if (body.length > MAX_BODY_BYTES) {
     throw new StateNotStorableError(
       "state",
-      `task "${record.id}" encodes to ${body.length} bytes, more than the ${MAX_BODY_BYTES} bytes ` +
+      `task "${record.id}" encodes to ${body.length} bytes, ` +
+        `more than the ${MAX_BODY_BYTES} bytes ` +
         "a deno-kv record may take (what one Deno KV atomic operation can write)",
       {
         advice: "Keep large data elsewhere (a file, an object store, keys of its own) and " +
@@ -122,7 +124,8 @@ export function encodeRecord(record: TaskRecord, owner: string): Encoded {
 /** Why stored bytes cannot be read, as a `StoreCorruptError` naming the key. */
 export function corrupt(where: string, detail: string, cause?: unknown): StoreCorruptError {
   return new StoreCorruptError(
-    `The deno-kv driver cannot read ${where}: ${detail}. Was it written by another program, or by another ` +
+    `The deno-kv driver cannot read ${where}: ${detail}. ` +
+      "Was it written by another program, or by another " +
       `store under the same prefix? Remove that key or restore the store from a backup`,
     { file: where },
     cause === undefined ? undefined : { cause },
@@ -131,7 +134,7 @@ export function corrupt(where: string, detail: string, cause?: unknown): StoreCo
 
 const decoder = new TextDecoder("utf-8", { fatal: true });
 
-/** Parses the head at the start of `value` (a main value or an index value); `where` names the key. */
+/** Parses the head at the start of `value` (a main or an index value); `where` names the key. */
 export function parseHead(value: unknown, where: string): { head: Head; bodyAt: number } {
   if (!(value instanceof Uint8Array)) {
     throw corrupt(where, `its value is ${value === null ? "null" : typeof value}, not bytes`);
@@ -144,23 +147,23 @@ export function parseHead(value: unknown, where: string): { head: Head; bodyAt: 
   } catch (error) {
     throw corrupt(where, "its head is not a stater record head", error);
   }
-  const a = raw as unknown[];
+  const fields = raw as unknown[];
   if (
-    !Array.isArray(a) || a[0] !== "s1" || typeof a[1] !== "number" ||
-    !TASK_STATUSES.includes(a[2] as TaskStatus) ||
-    typeof a[3] !== "string" || typeof a[4] !== "string" || typeof a[5] !== "number" ||
-    typeof a[6] !== "string"
+    !Array.isArray(fields) || fields[0] !== "s1" || typeof fields[1] !== "number" ||
+    !TASK_STATUSES.includes(fields[2] as TaskStatus) || typeof fields[3] !== "string" ||
+    typeof fields[4] !== "string" || typeof fields[5] !== "number" ||
+    typeof fields[6] !== "string"
   ) {
     throw corrupt(where, "its head is not a stater record head");
   }
   return {
     head: {
-      rev: a[1],
-      status: a[2] as TaskStatus,
-      work: a[3],
-      owner: a[4],
-      chunks: a[5],
-      nonce: a[6],
+      rev: fields[1],
+      status: fields[2] as TaskStatus,
+      work: fields[3],
+      owner: fields[4],
+      chunks: fields[5],
+      nonce: fields[6],
     },
     bodyAt: end + 1,
   };

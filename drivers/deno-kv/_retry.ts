@@ -20,12 +20,12 @@ export function isBusy(error: unknown): boolean {
   return /database is locked|database table is locked|SQLITE_BUSY|database is busy/i.test(text);
 }
 
-/** Runs `op`, again after a short, growing pause while the store is busy. */
-export async function whileBusy<T>(op: () => Promise<T>): Promise<T> {
+/** Runs `operation`, again after a short, growing pause while the store is busy. */
+export async function whileBusy<T>(operation: () => Promise<T>): Promise<T> {
   const started = Date.now();
   for (let delay = 2;; delay = Math.min(delay * 2, 100)) {
     try {
-      return await op();
+      return await operation();
     } catch (error) {
       if (!isBusy(error) || Date.now() - started > BUSY_FOR_MS) throw error;
     }
@@ -59,13 +59,13 @@ class ReplayedAtomic implements KvAtomic {
 
   commit(): Promise<{ ok: boolean; versionstamp?: string }> {
     return whileBusy(() => {
-      const op = this.kv.atomic();
+      const atomic = this.kv.atomic();
       for (const step of this.#steps) {
-        if ("check" in step) op.check(step.check);
-        else if ("set" in step) op.set(step.set, step.value, step.options);
-        else op.delete(step.delete);
+        if ("check" in step) atomic.check(step.check);
+        else if ("set" in step) atomic.set(step.set, step.value, step.options);
+        else atomic.delete(step.delete);
       }
-      return op.commit();
+      return atomic.commit();
     });
   }
 }

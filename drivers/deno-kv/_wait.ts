@@ -24,7 +24,10 @@ interface Waiter {
   done(stamp: string | undefined, error?: unknown): void;
 }
 
-/** Takes the lease at `key` for `owner` if `entry` shows it free or expired: the new versionstamp, or `undefined`. */
+/**
+ * Takes the lease at `key` for `owner` if `entry` shows it free or expired:
+ * the new versionstamp, or `undefined`.
+ */
 export type Take = (key: KvKey, owner: string, entry: KvEntryMaybe) => Promise<string | undefined>;
 
 /** The waiters of one store, served by one polling loop. */
@@ -38,7 +41,7 @@ export class LeaseWaits {
     private readonly pollMs: number,
   ) {}
 
-  /** Resolves with the versionstamp of our lease once taken, or `undefined` when `signal` aborts. */
+  /** Resolves with our lease's versionstamp once taken, or `undefined` when `signal` aborts. */
   wait(key: KvKey, owner: string, signal: AbortSignal): Promise<string | undefined> {
     return new Promise((resolve, reject) => {
       const waiter: Waiter = {
@@ -80,15 +83,15 @@ export class LeaseWaits {
     const waiters = [...this.#waiters];
     let entries: KvEntryMaybe[];
     try {
-      entries = await getAll(this.kv, waiters.map((w) => w.key));
+      entries = await getAll(this.kv, waiters.map((waiter) => waiter.key));
     } catch (error) {
       for (const waiter of waiters) waiter.done(undefined, error);
       return;
     }
-    await Promise.all(waiters.map(async (waiter, i) => {
+    await Promise.all(waiters.map(async (waiter, index) => {
       if (waiter.signal.aborted || !this.#waiters.has(waiter)) return;
       try {
-        const stamp = await this.take(waiter.key, waiter.owner, entries[i]!);
+        const stamp = await this.take(waiter.key, waiter.owner, entries[index]!);
         if (stamp !== undefined) waiter.done(stamp);
       } catch (error) {
         waiter.done(undefined, error);

@@ -3,12 +3,14 @@
  * `[...prefix, "clock"]`; while someone listens, the driver reads that one
  * key every `pollMs`. When it changed, the driver scans the status index of
  * the unfinished statuses (pending, running, paused) and compares each
- * entry's versionstamp with the last scan: a changed entry written by
- * another owner becomes a `commit` event with the record, an entry that
- * left those statuses becomes a `commit` event (it finished) or a `removed`
- * one (it is gone). Events may be coalesced: a listener learns the latest
+ * entry's versionstamp with the last scan; for a running task of another
+ * owner, whose steps leave the index entry as it is (`_plan.ts`), it reads
+ * the record's main entry too and compares that one's versionstamp. A change
+ * written by another owner becomes a `commit` event with the record, an
+ * entry that left those statuses becomes a `commit` event (it finished) or
+ * a `removed` one (it is gone). Events may be coalesced: a listener learns the latest
  * record, not every revision. Progress, messages and removals that
- * engines publish come through {@linkcode EventReader} (`_events.ts`),
+ * engines publish come through {@linkcode EventReader} (`_event_reader.ts`),
  * read in the same poll after the commits and heard before them.
  *
  * The poll's timer does not keep the process alive (`../_timer.ts`): an
@@ -19,19 +21,23 @@
 
 import type { DriverEvent, TaskStatus } from "../../src/driver.ts";
 import type { IdKey, Keys } from "./_keys.ts";
-import type { KvLike } from "./_kv.ts";
-import { readLoaded, whereOf } from "./_read.ts";
+import type { KvEntryMaybe, KvLike } from "./_kv.ts";
+import { getAll, readLoaded, whereOf } from "./_read.ts";
 import { parseHead } from "./_record.ts";
-import type { EventReader } from "./_events.ts";
+import type { EventReader } from "./_event_reader.ts";
 import { backgroundTimeout } from "../_timer.ts";
 
 const ACTIVE: TaskStatus[] = ["pending", "running", "paused"];
 
 interface Seen {
   idKey: IdKey;
+  /** The index entry's versionstamp, and for a running task of another owner its record's. */
   stamp: string;
   work: string;
   owner: string;
+  status: TaskStatus;
+  /** The record's main entry, when it was read. */
+  entry?: KvEntryMaybe;
 }
 
 function mapKey(idKey: IdKey): string {
@@ -125,9 +131,18 @@ export class ChangeFeed {
           stamp: entry.versionstamp!,
           work: head.work,
           owner: head.owner,
+          status,
         });
       }
     }
+    const stepping = [...now.values()].filter((seen) =>
+      seen.status === "running" && seen.owner !== this.owner
+    );
+    const mains = await getAll(this.kv, stepping.map((seen) => this.keys.task(seen.idKey)));
+    stepping.forEach((seen, index) => {
+      seen.entry = mains[index]!;
+      seen.stamp += `/${seen.entry.versionstamp}`;
+    });
     const before = this.#seen;
     this.#seen = now;
     // The first poll announces every unfinished task another engine wrote:
@@ -135,14 +150,19 @@ export class ChangeFeed {
     // otherwise go unheard until it changes again (the engine takes the
     // tasks it already knows as they are).
     const changed: Seen[] = [];
-    for (const [k, seen] of now) {
-      if (before.get(k)?.stamp !== seen.stamp && seen.owner !== this.owner) changed.push(seen);
+    for (const [key, seen] of now) {
+      if (before.get(key)?.stamp !== seen.stamp && seen.owner !== this.owner) changed.push(seen);
     }
-    if (!first) { for (const [k, seen] of before) if (!now.has(k)) changed.push(seen); }
+    if (!first) {
+      // Gone from the unfinished statuses: read afresh, not as the last scan found it.
+      for (const [key, seen] of before) {
+        if (!now.has(key)) changed.push({ ...seen, entry: undefined });
+      }
+    }
     const events: DriverEvent[] = [];
     for (const seen of changed) {
       if (this.#listeners.size === 0) break;
-      const loaded = await readLoaded(this.kv, this.keys, seen.idKey);
+      const loaded = await readLoaded(this.kv, this.keys, seen.idKey, seen.entry);
       if (loaded) {
         if (loaded.head.owner !== this.owner) {
           events.push({ type: "commit", owner: loaded.head.owner, record: loaded.record });

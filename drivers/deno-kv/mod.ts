@@ -13,8 +13,10 @@
  *   larger than what an atomic operation carries (about 700 KB) is refused
  *   with `StateNotStorableError`.
  * - A commit batch is written with as few atomic operations as Deno KV's
- *   limits allow, each record checked by its versionstamp: atomicity is per
- *   record, and a conflict on one record fails only its own writes.
+ *   limits allow: atomicity is per record, and a conflict on one record
+ *   fails only its own writes. While no other engine commits, one check on
+ *   the store's clock stands for every record the driver wrote last, so a
+ *   batch of many tasks' steps is one operation.
  * - A status index makes `list({ status })` read only tasks of those
  *   statuses, so opening a store costs O(active tasks).
  * - Engines notice each other's commits by polling one key every `pollMs`
@@ -52,7 +54,8 @@ export type { KvAtomic, KvEntryMaybe, KvKey, KvKeyPart, KvLike, KvReadKeyPart } 
  * runtime global is looked up until an engine opens it.
  *
  * @throws {TypeError} when both `path` and `kv` are given, or an option has the wrong type.
- * @throws {RangeError} when a duration is not positive, or `renewEveryMs` is not less than `leaseMs`.
+ * @throws {RangeError} when a duration is not positive, or `renewEveryMs` is not less than
+ * `leaseMs`.
  */
 export function denoKvDriver(options: DenoKvDriverOptions = {}): Driver {
   return createDenoKvDriver(options);

@@ -90,22 +90,22 @@ export function memoryDriver(): Driver {
       checkStorable(value, path);
     },
 
-    get(id: string): Promise<TaskRecord | undefined> {
+    get(id: string): TaskRecord | undefined {
       const record = records.get(id);
-      return Promise.resolve(record && copy(record));
+      return record && copy(record);
     },
 
-    list(query: ListQuery = {}): Promise<TaskRecord[]> {
+    list(query: ListQuery = {}): TaskRecord[] {
       const out: TaskRecord[] = [];
       for (const record of records.values()) {
         if (query.status && !query.status.includes(record.status)) continue;
         if (query.work !== undefined && record.work !== query.work) continue;
         out.push(copy(record));
       }
-      return Promise.resolve(out);
+      return out;
     },
 
-    commit(writes: readonly Write[]): Promise<WriteResult[]> {
+    commit(writes: readonly Write[]): WriteResult[] {
       const results: WriteResult[] = [];
       for (const write of writes) {
         const id = writeId(write);
@@ -127,17 +127,17 @@ export function memoryDriver(): Driver {
           results.push({ ok: false, error: error as Error });
         }
       }
-      return Promise.resolve(results);
+      return results;
     },
 
-    acquire(id: string, options: AcquireOptions): Promise<Lease | undefined> {
+    acquire(id: string, options: AcquireOptions): Lease | undefined | Promise<Lease | undefined> {
       const holder = holders.get(id);
       if (!holder) {
         const granted = lease(id);
         holders.set(id, { lease: granted, waiters: [] });
-        return Promise.resolve(granted);
+        return granted;
       }
-      if (!options.wait || options.signal.aborted) return Promise.resolve(undefined);
+      if (!options.wait || options.signal.aborted) return undefined;
       return new Promise((resolve) => {
         const waiter = {
           signal: options.signal,

@@ -13,8 +13,12 @@ const ctx = {
     throw error;
   },
 };
-const acquire = (d: Driver, owner: string, wait: boolean, signal = new AbortController().signal) =>
-  d.acquire!("t", { owner, wait, signal });
+const acquire = async (
+  d: Driver,
+  owner: string,
+  wait: boolean,
+  signal = new AbortController().signal,
+) => await d.acquire!("t", { owner, wait, signal });
 
 for (const mode of ["Web Locks", "leases"] as const) {
   const make = (db: string) =>

@@ -205,7 +205,9 @@ describe("writes with Web Locks", () => {
     await b.commit([put(1)]);
     const silent = await silentHolder(db);
     let settled = false;
-    const writing = b.commit([put(2, { status: "paused" })]).finally(() => (settled = true));
+    const writing = Promise.resolve(b.commit([put(2, { status: "paused" })])).finally(
+      () => (settled = true),
+    );
     await new Promise((resolve) => setTimeout(resolve, 400));
     expect(settled).toBe(false);
     expect((await b.get("t"))?.rev).toBe(1);

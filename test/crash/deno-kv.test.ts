@@ -34,9 +34,16 @@ it(
       expect(progressed, "runs that stepped the tasks").toBeGreaterThanOrEqual(kills - 1);
       const before = await lines();
       const started = Date.now();
-      await run(store, log, undefined, options);
-      // The leases of the killed process last 15 s; the last run did not wait for them.
-      expect(Date.now() - started, "the last run took the dead process's tasks at once")
+      let ended = false;
+      const last = run(store, log, undefined, options).finally(() => (ended = true));
+      // The leases of the killed process last 15 s; the last run did not wait for them. What
+      // counts is when it took its first step, not how long the rest took on a busy machine.
+      while (!ended && (await lines()) === before) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      const firstStepMs = Date.now() - started;
+      await last;
+      expect(firstStepMs, "the last run took the dead process's tasks at once")
         .toBeLessThan(12_000);
 
       expect(before, "the kills landed while the tasks ran").toBeLessThan(TASKS * (STEPS + 1));

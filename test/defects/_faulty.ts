@@ -11,19 +11,24 @@ export interface Faulty {
   failGets?: Error;
   /** `acquire` waits this long before asking the inner driver. */
   acquireDelayMs: number;
+  /** `get` waits this long before asking the inner driver. */
+  getDelayMs: number;
 }
 
 /** A faulty driver over `inner` (a fresh memory driver by default). */
 export function faulty(inner: Driver = memoryDriver()): Faulty {
-  const faults: Faulty = { inner, driver: undefined as never, acquireDelayMs: 0 };
+  const faults: Faulty = { inner, driver: undefined as never, acquireDelayMs: 0, getDelayMs: 0 };
   faults.driver = Object.assign(Object.create(inner), {
     commit(writes: readonly Write[]) {
       if (faults.failCommits) return Promise.reject(faults.failCommits);
       return inner.commit(writes);
     },
-    get(id: string) {
-      if (faults.failGets) return Promise.reject(faults.failGets);
-      return inner.get(id);
+    async get(id: string) {
+      if (faults.getDelayMs > 0) {
+        await new Promise((resolve) => setTimeout(resolve, faults.getDelayMs));
+      }
+      if (faults.failGets) throw faults.failGets;
+      return await inner.get(id);
     },
     async acquire(id: string, options: AcquireOptions): Promise<Lease | undefined> {
       if (faults.acquireDelayMs > 0) {

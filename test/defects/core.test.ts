@@ -81,6 +81,40 @@ describe("defect 5: a standby engine whose acquisition is overtaken by the holde
   });
 });
 
+describe("defect 5 (the window after acquiring): a late commit heard before the first read", () => {
+  it("is taken, not counted as a lost ownership, and the task runs on", async () => {
+    const store = faulty();
+    const base = { work: "count", step: 0, createdAt: 1, updatedAt: 1 };
+    const put = (rev: number, n: number) => ({
+      type: "put" as const,
+      record: { ...base, id: "t", status: "running" as const, state: { n }, step: n, rev },
+      expectRev: rev - 1,
+    });
+    await store.inner.commit([put(1, 0)]);
+    // A listener besides the engine's, so that the memory driver passes events on.
+    const stopListening = store.inner.subscribe!(() => {});
+    store.getDelayMs = 80;
+    const count: WorkFunction<{ n: number }, number> = (s, ctx) =>
+      s.n >= 10 ? ctx.done(s.n) : { n: s.n + 1 };
+    const engine = await createEngine({ driver: store.driver, work: { count } });
+    const lost: Error[] = [];
+    engine.on("error", (e) => e.error instanceof OwnershipLostError && lost.push(e.error));
+    // While the engine holds the lease and reads the record, another writer's
+    // older commits land and their event arrives late.
+    await flush(20);
+    await store.inner.commit([put(2, 1)]);
+    await store.inner.commit([put(3, 2)]);
+    const { record } = put(2, 1);
+    store.inner.publish!({ type: "commit", owner: "gone-engine", record });
+    store.getDelayMs = 0;
+    const task = (await engine.get("t"))!;
+    expect(await task.result()).toBe(10);
+    expect(lost).toEqual([]);
+    stopListening();
+    await engine.close();
+  });
+});
+
 describe("defect 6: a conflict followed by a read that fails", () => {
   it("is a store error that pauses the task, never a removal", async () => {
     const gate = new Gate();

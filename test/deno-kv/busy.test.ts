@@ -60,7 +60,9 @@ describe("deno-kv on a busy or failing store", () => {
     const kv = await openKv(path());
     const d = denoKvDriver({ kv: flaky(kv, "disk I/O error", 100) });
     await d.open?.(context);
-    const error = await d.commit([{ type: "put", record, expectRev: 0 }]).catch((e: unknown) => e);
+    const error = await Promise.resolve(d.commit([{ type: "put", record, expectRev: 0 }])).catch((
+      e: unknown,
+    ) => e);
     expect(error).toBeInstanceOf(DriverError);
     expect((error as DriverError).message).toBe(
       "The deno-kv driver could not commit a batch of writes: disk I/O error",

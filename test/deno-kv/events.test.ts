@@ -2,7 +2,8 @@ import { openKv } from "@deno/kv";
 import { expect, it } from "vitest";
 import type { DriverEvent } from "../../src/driver.ts";
 import type { KvLike } from "../../drivers/deno-kv/mod.ts";
-import { EventReader, Outbox } from "../../drivers/deno-kv/_events.ts";
+import { EventReader } from "../../drivers/deno-kv/_event_reader.ts";
+import { Outbox } from "../../drivers/deno-kv/_outbox.ts";
 import { Keys } from "../../drivers/deno-kv/_keys.ts";
 import { useStore } from "./_store.ts";
 

@@ -270,7 +270,7 @@ describe("deno-kv records", () => {
   it("bytes that are not a stater record give StoreCorruptError naming the task", async () => {
     const d = await opened();
     await raw.set(["stater", "task", "bad"], new Uint8Array([1, 2, 3]));
-    const error = await d.get("bad").catch((e: unknown) => e);
+    const error = await Promise.resolve(d.get("bad")).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StoreCorruptError);
     expect((error as Error).message).toMatch(/deno-kv driver cannot read the record of task "bad"/);
     await raw.set(["stater", "task", "js"], "a JS string");

@@ -21,8 +21,8 @@ beforeEach(async () => {
 afterEach(() => removeDir(dir));
 
 /** The error `promise` rejects with (the test fails if it resolves). */
-async function rejection(promise: Promise<unknown>): Promise<DriverError> {
-  const outcome = await promise.then(() => undefined, (e: unknown) => e);
+async function rejection(promise: unknown): Promise<DriverError> {
+  const outcome = await Promise.resolve(promise).then(() => undefined, (e: unknown) => e);
   expect(outcome).toBeInstanceOf(DriverError);
   return outcome as DriverError;
 }

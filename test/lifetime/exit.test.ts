@@ -13,6 +13,7 @@ import { removeDir, tempDir } from "../fs/_subject.ts";
 
 const CHILD = fileURLToPath(new URL("./_child.ts", import.meta.url));
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+const DENO = join(ROOT, "node_modules", ".bin", "deno");
 /** How long an idle process may take to end, from its `open` line (generous: the machine is shared). */
 const ENDS_WITHIN_MS = 10_000;
 
@@ -31,8 +32,8 @@ interface Child {
 function start(runtime: Runtime, args: string[]): Child {
   const child = runtime === "node"
     ? spawn(process.execPath, ["--import", "tsx", CHILD, ...args], { cwd: ROOT })
-    : spawn("npx", [
-      "deno",
+    // The binary itself, not npx: killing the child must kill Deno.
+    : spawn(DENO, [
       "run",
       "--allow-read",
       "--allow-write",

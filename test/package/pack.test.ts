@@ -10,12 +10,12 @@
  */
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
-import { cp, mkdir, mkdtemp, readFile, symlink, writeFile } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -53,6 +53,10 @@ beforeAll(async () => {
   packed = result!.files.map((file) => file.path).sort();
 }, 180_000);
 
+afterAll(async () => {
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
 /** Every entry point of package.json's export map, as a consumer imports it. */
 async function entryPoints(): Promise<string[]> {
   const pkg = JSON.parse(await readFile(join(ROOT, "package.json"), "utf8"));
@@ -88,6 +92,7 @@ describe("defect 10: a project that installs the packed tarball", () => {
       "stater/drivers/fs",
       "stater/drivers/indexeddb",
       "stater/drivers/deno-kv",
+      "stater/drivers/postgres",
     ]));
     const imports = entries.map((name, i) => `import * as entry${i} from "${name}";`);
     await writeFile(
@@ -140,6 +145,7 @@ describe("defect 15: the npm tarball", () => {
       "README.md",
       "package.json",
       "drivers/deno-kv/README.md",
+      "drivers/postgres/README.md",
       "drivers/fs/README.md",
       "drivers/indexeddb/README.md",
       "dist/src/mod.js",

@@ -1,10 +1,23 @@
 /** The sharing test, on any shared driver: fair shares, then kills, then exact results. */
 import { expect } from "vitest";
+import { createEngine, type Driver } from "../../src/mod.ts";
 import { faults, type Shape, startWorker, steps, tasksBy, type Worker } from "./_cluster.ts";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const NAMES = [["w1", "node"], ["w2", "deno"], ["w3", "node"], ["w4", "deno"]] as const;
 const KILLS = 8;
+
+/** The results of the finished tasks on the store of `driver`, read by an engine that runs none. */
+export async function doneResults(driver: Driver): Promise<unknown[]> {
+  const engine = await createEngine({
+    driver,
+    work: { job: () => ({ n: 0, sum: 0 }) },
+    autoResume: false,
+  });
+  const done = await engine.list({ status: "done" });
+  await engine.close();
+  return done.map((info) => info.result);
+}
 
 /** Runs the test; `results` reads the finished tasks' results from the store at the end. */
 export async function shareTest(shape: Shape, results: () => Promise<unknown[]>): Promise<void> {

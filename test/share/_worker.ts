@@ -24,6 +24,12 @@ async function driverOf(kind: string, store: string): Promise<Driver> {
     const { denoKvDriver } = await import("../../drivers/deno-kv/mod.ts");
     return denoKvDriver({ path: store });
   }
+  if (kind === "postgres") {
+    // <url>#<schema>
+    const { postgresDriver } = await import("../../drivers/postgres/mod.ts");
+    const [url, schema] = store.split("#");
+    return postgresDriver({ url, schema });
+  }
   throw new TypeError(`unknown driver ${kind}`);
 }
 

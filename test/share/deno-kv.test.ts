@@ -6,10 +6,9 @@
  */
 import { join } from "node:path";
 import { expect, it } from "vitest";
-import { createEngine } from "../../src/mod.ts";
 import { denoKvDriver } from "../../drivers/deno-kv/mod.ts";
 import { removeDir, tempDir } from "../fs/_subject.ts";
-import { shareTest } from "./_share.ts";
+import { doneResults, shareTest } from "./_share.ts";
 
 it(
   "four workers (two Node, two Deno) on one Deno KV store share the tasks and survive kills",
@@ -24,16 +23,7 @@ it(
         tasks: 40,
         steps: 500,
         stepMs: 100,
-      }, async () => {
-        const engine = await createEngine({
-          driver: denoKvDriver({ path: store }),
-          work: { job: () => ({ n: 0, sum: 0 }) },
-          autoResume: false,
-        });
-        const done = await engine.list({ status: "done" });
-        await engine.close();
-        return done.map((info) => info.result);
-      });
+      }, () => doneResults(denoKvDriver({ path: store })));
     } finally {
       await removeDir(dir);
     }

@@ -1,6 +1,7 @@
 /**
  * Progress reports, messages and removals between engines on one store
- * (what the store's records do not say).
+ * (what the store's records do not say): the writing side. The reading
+ * side is `_event_reader.ts`.
  *
  * An engine's published events wait in an {@linkcode Outbox}. They are
  * written with the engine's next commit, in the same atomic operation, so
@@ -15,14 +16,14 @@
  * deletes its own entries older than {@linkcode KEEP} writes, and bumps
  * `[...prefix, "events-clock"]`. Other engines poll that clock with the
  * change feed and read the entries newer than the last they saw of each
- * owner ({@linkcode EventReader}). A message the codec cannot store, or
+ * owner (`_event_reader.ts`). A message the codec cannot store, or
  * larger than {@linkcode MAX_EVENT_BYTES} once encoded, stays within its
  * engine.
  *
  * @module
  */
 
-import { decode, type DriverEvent, encode, eventId } from "../../src/driver.ts";
+import { type DriverEvent, encode, eventId } from "../../src/driver.ts";
 import type { Keys } from "./_keys.ts";
 import type { KvKey, KvLike } from "./_kv.ts";
 
@@ -40,7 +41,6 @@ const ENTRY_BYTES = 60_000;
 export const ENTRIES_PER_WRITE = 4;
 
 const utf8 = new TextEncoder();
-const fromUtf8 = new TextDecoder();
 
 /** Mutations that write a batch of events. */
 export interface EventWrite {
@@ -92,7 +92,7 @@ export class Outbox {
     this.#timer ??= setTimeout(() => this.#due(), FLUSH_MS);
   }
 
-  /** The timer: writes what waits, unless a commit took events less than {@linkcode FLUSH_MS} ago. */
+  /** The timer: writes what waits, unless a commit took events less than `FLUSH_MS` ago. */
   #due(): void {
     this.#timer = undefined;
     const wait = this.#lastTaken + FLUSH_MS - Date.now();
@@ -163,10 +163,11 @@ export class Outbox {
     for (const event of queued.slice(taken)) this.publish(event);
     if (sets.length === 0) return undefined;
     sets.push({ key: this.keys.eventsClock, value: crypto.getRandomValues(new Uint8Array(8)) });
-    const deletes = sets.slice(0, -1).map((_, i) =>
-      this.keys.event(this.owner, this.#seq - KEEP - i)
+    const deletes = sets.slice(0, -1).map((_, index) =>
+      this.keys.event(this.owner, this.#seq - KEEP - index)
     );
-    const bytes = sets.reduce((n, s) => n + s.value.length + 64, 0) + deletes.length * 64;
+    const bytes = sets.reduce((sum, set) => sum + set.value.length + 64, 0) +
+      deletes.length * 64;
     return { sets, deletes, bytes, events: queued.slice(0, taken) };
   }
 
@@ -186,16 +187,16 @@ export class Outbox {
 
   /** Writes `write` (from `take()`) by itself. */
   write(write: EventWrite): Promise<void> {
-    const op = this.kv.atomic();
+    const atomic = this.kv.atomic();
     for (const set of write.sets) {
-      op.set(
+      atomic.set(
         set.key,
         set.value,
         set.expireIn === undefined ? undefined : { expireIn: set.expireIn },
       );
     }
-    for (const key of write.deletes) op.delete(key);
-    const writing = op.commit().then(() => {}, (error) => this.report(error));
+    for (const key of write.deletes) atomic.delete(key);
+    const writing = atomic.commit().then(() => {}, (error) => this.report(error));
     this.#writing = writing;
     void writing.finally(() => {
       if (this.#writing === writing) this.#writing = undefined;
@@ -223,70 +224,5 @@ export class Outbox {
     while (this.#events.length > 0) await this.flush();
     await this.landed();
     this.#closed = true;
-  }
-}
-
-/**
- * Reads the events other engines wrote since the last read. It keeps the
- * last entry it saw of each owner that has entries in the store; an owner
- * whose entries are all gone (expired or deleted: an engine that stopped,
- * or restarted under a new owner id) is forgotten, since whatever it writes
- * later is new. So what it keeps is bounded by the store's entries, not by
- * how many engines ever wrote there.
- */
-export class EventReader {
-  /** The last entry seen of each owner present at the last read; undefined before the first read. */
-  #seen: Map<string, number> | undefined;
-  #clock: string | null | undefined;
-
-  constructor(
-    private readonly kv: KvLike,
-    private readonly keys: Keys,
-    private readonly owner: string,
-  ) {}
-
-  /** How many owners' positions it keeps. */
-  get owners(): number {
-    return this.#seen?.size ?? 0;
-  }
-
-  /** Forgets where each owner was: the next read starts afresh. */
-  reset(): void {
-    this.#seen = undefined;
-    this.#clock = undefined;
-  }
-
-  /**
-   * The events written by other engines since the last call, in the order
-   * each wrote them. The first call only notes where each owner is: what
-   * was written before the engine started listening is not replayed.
-   */
-  async read(): Promise<DriverEvent[]> {
-    const clock = (await this.kv.get(this.keys.eventsClock)).versionstamp;
-    const first = this.#seen === undefined;
-    if (!first && clock === this.#clock) return [];
-    this.#clock = clock;
-    const seen = this.#seen ?? new Map<string, number>();
-    const fresh: { owner: string; seq: number; value: Uint8Array }[] = [];
-    for await (const entry of this.kv.list({ prefix: this.keys.events }, { batchSize: 500 })) {
-      const owner = entry.key[entry.key.length - 2];
-      const seq = entry.key[entry.key.length - 1];
-      if (typeof owner !== "string" || typeof seq !== "number" || owner === this.owner) continue;
-      if (!(entry.value instanceof Uint8Array)) continue;
-      fresh.push({ owner, seq, value: entry.value });
-    }
-    const out: DriverEvent[] = [];
-    // Only the owners listed now: one with no entry left has nothing more to replay.
-    const latest = new Map<string, number>();
-    for (const { owner, seq, value } of fresh) {
-      const known = seen.get(owner) ?? -Infinity;
-      latest.set(owner, Math.max(latest.get(owner) ?? known, seq));
-      if (first || seq <= known) continue;
-      try {
-        out.push(...(decode(fromUtf8.decode(value)) as DriverEvent[]));
-      } catch { /* an entry this stater cannot read: skip it */ }
-    }
-    this.#seen = latest;
-    return out;
   }
 }
