@@ -9,6 +9,7 @@ export default defineConfig({
           include: ["test/**/*.test.ts"],
           exclude: [
             "test/browser/**",
+            "test/tus/browser/**",
             "test/deno/**",
             "test/package/**",
             "test/postgres/**",

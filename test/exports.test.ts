@@ -44,16 +44,17 @@ describe("the export map", () => {
     const script = `
       import { createEngine, StaterError } from "stater";
       import { memoryDriver } from "stater/drivers/memory";
+      import { tusWork } from "stater/tus";
       const engine = await createEngine({ driver: memoryDriver(), work: { add: (s, ctx) => s.n >= 5 ? ctx.done(s.n * 2) : { n: s.n + 1 } } });
       const task = await engine.create("add", { n: 0 });
-      console.log(JSON.stringify({ result: await task.result(), base: typeof StaterError }));
+      console.log(JSON.stringify({ result: await task.result(), base: typeof StaterError, tus: typeof tusWork().cleanup }));
       await engine.close();
     `;
     const out = execFileSync(process.execPath, ["--input-type=module", "-e", script], {
       cwd: root,
       encoding: "utf8",
     });
-    expect(JSON.parse(out)).toEqual({ result: 10, base: "function" });
+    expect(JSON.parse(out)).toEqual({ result: 10, base: "function", tus: "function" });
   });
 
   it("lets Deno run the sources as they are, by the names in deno.json", () => {

@@ -153,7 +153,7 @@ describe("defect 15: the npm tarball", () => {
       "src/mod.ts",
     ]));
     const allowed =
-      /^(dist\/.+\.(js|js\.map|d\.ts|d\.ts\.map)|(src|drivers)\/.+\.ts|drivers\/[a-z-]+\/README\.md)$/;
+      /^(dist\/.+\.(js|js\.map|d\.ts|d\.ts\.map)|(src|drivers)\/.+\.ts|(drivers\/[a-z-]+|src\/tus)\/README\.md)$/;
     const others = packed.filter((path) =>
       !allowed.test(path) && !["LICENSE", "README.md", "package.json"].includes(path)
     );
@@ -218,7 +218,7 @@ describe("defect 15: deno publish", () => {
         expect.arrayContaining(["LICENSE", "README.md", "deno.json", "src/mod.ts"]),
       );
       const allowed =
-        /^((src|drivers)\/.+\.ts|drivers\/[a-z-]+\/README\.md|LICENSE|README\.md|deno\.json)$/;
+        /^((src|drivers)\/.+\.ts|(drivers\/[a-z-]+|src\/tus)\/README\.md|LICENSE|README\.md|deno\.json)$/;
       expect(files.filter((file) => !allowed.test(file)), "files JSR users do not need").toEqual(
         [],
       );
