@@ -4,7 +4,11 @@
  * @module
  */
 
-import type { KeptFile } from "./state.ts";
+/** A `Blob` kept in an IndexedDB database of its own (the `KeptFile` of a state). */
+interface Kept {
+  keptIn: string;
+  key: string;
+}
 
 /** Whether `value` is a `Blob` (a `File` too). */
 export function isBlob(value: unknown): value is Blob {
@@ -12,9 +16,9 @@ export function isBlob(value: unknown): value is Blob {
 }
 
 /** Whether `value` names a kept `Blob`. */
-export function isKept(value: unknown): value is KeptFile {
+export function isKept(value: unknown): value is Kept {
   return typeof value === "object" && value !== null && !isBlob(value) &&
-    typeof (value as KeptFile).keptIn === "string" && typeof (value as KeptFile).key === "string";
+    typeof (value as Kept).keptIn === "string" && typeof (value as Kept).key === "string";
 }
 
 /** The last part of a path, with `/` or `\` between parts. */
