@@ -3,7 +3,7 @@
  * its DOM, made once and updated in place, so that a frame touches only the
  * rows that changed. Also the formatting of sizes, speeds and times left.
  */
-import type { TaskInfo, TaskStatus } from "stater";
+import type { Task, TaskInfo, TaskStatus } from "stater";
 
 /** Bytes as "12.3 MiB". */
 export function bytes(n: number): string {
@@ -59,6 +59,8 @@ export interface Row {
   error?: string;
   rate: Rate;
   element?: HTMLElement;
+  /** The task, once an event named it. */
+  task?: Task;
 }
 
 /** A row for a task snapshot. */

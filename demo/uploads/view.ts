@@ -78,6 +78,8 @@ export class UploadsView {
     ) => this.#off.push(engine.on(type, listener));
     on("progress", ({ task, done, total }) => {
       const row = this.#row(task);
+      // A report from another context may arrive after the task's end (it was held back).
+      if (row.status === "done" || row.status === "canceled" || row.status === "failed") return;
       row.done = done;
       if (total !== undefined) row.size = total;
       row.rate.add(performance.now(), done);
@@ -101,10 +103,22 @@ export class UploadsView {
       this.#mark(row);
     });
     on("error", ({ error }) => this.log(`error: ${error.message}`));
+    const unfinished: string[] = [];
     for (const info of await engine.list({ work: "upload" })) {
-      if (!this.#rows.has(info.id)) this.#add(rowOf(info));
+      if (this.#rows.has(info.id)) continue;
+      this.#add(rowOf(info));
+      if (!["done", "canceled"].includes(info.status)) unfinished.push(info.id);
     }
     this.#schedule();
+    // Hold the unfinished tasks (see #row), and catch up on what changed since the list.
+    await Promise.all(unfinished.map(async (id) => {
+      const task = await engine.get(id);
+      const row = this.#rows.get(id);
+      if (!task || !row || this.#engine !== engine) return;
+      const fresh = rowOf(task.toJSON());
+      Object.assign(row, { task, status: fresh.status, done: fresh.done, error: fresh.error });
+      this.#mark(row);
+    }));
   }
 
   /** Stops following the engine and empties the list. */
@@ -171,7 +185,11 @@ export class UploadsView {
   }
 
   #row(task: Task): Row {
-    return this.#rows.get(task.id) ?? this.#add(rowOf(task.toJSON()));
+    const row = this.#rows.get(task.id) ?? this.#add(rowOf(task.toJSON()));
+    // An engine holds the tasks of other contexts only weakly: holding them here makes sure
+    // that the events of each task shown reach the same Task, and so this view.
+    row.task = task;
+    return row;
   }
 
   #add(row: Row): Row {

@@ -8,11 +8,12 @@ import { createHash } from "node:crypto";
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { BrowserContext, Page } from "playwright";
+import type { Browser, BrowserContext, Page } from "playwright";
+import { afterAll, beforeAll } from "vitest";
 import { startUploadsDemo, type UploadsDemo } from "../../demo/uploads/serve.ts";
-import { until } from "../e2e-idb/_harness.ts";
+import { launchChromium, until } from "../e2e-idb/_harness.ts";
 
-export { launchChromium, until } from "../e2e-idb/_harness.ts";
+export { until };
 
 /** The chunk size of the tests: small, so that files span many chunks with a small total. */
 export const CHUNK = 256 * 1024;
@@ -32,8 +33,12 @@ export interface Demo extends UploadsDemo {
   stop(): Promise<void>;
 }
 
-/** Starts the demo on 127.0.0.1, port 0, in a fresh folder. */
-export async function startDemo(): Promise<Demo> {
+/**
+ * Starts the demo on 127.0.0.1, port 0, in a fresh folder. With `pace`, the
+ * server reads each request body at about that many bytes per second (for a
+ * service worker, which DevTools' throttling of a page does not slow).
+ */
+export async function startDemo({ pace }: { pace?: number } = {}): Promise<Demo> {
   const dir = await mkdtemp(join(tmpdir(), "stater-e2e-uploads-"));
   let patched = 0;
   const demo = await startUploadsDemo({
@@ -41,7 +46,11 @@ export async function startDemo(): Promise<Demo> {
     dir,
     chunkSize: CHUNK,
     onBody: (req, bytes) => {
-      if (req.method === "PATCH") patched += bytes;
+      if (req.method !== "PATCH") return;
+      patched += bytes;
+      if (!pace) return;
+      req.pause();
+      setTimeout(() => req.resume(), (1000 * bytes) / pace);
     },
   });
   return {
@@ -96,16 +105,29 @@ export async function summary(page: Page): Promise<{ files: number; done: number
   return { files: Number(data.files), done: Number(data.done) };
 }
 
-/** Waits until the page shows `count` files, all done. */
+/** Waits until the page shows `count` files, all done; else says what the page shows. */
 export async function allDone(page: Page, count: number, ms = 90_000): Promise<void> {
-  await until(
-    async () => {
-      const { files, done } = await summary(page);
-      return files === count && done === count;
-    },
-    ms,
-    `${count} files done on the page`,
-  );
+  try {
+    await until(
+      async () => {
+        const { files, done } = await summary(page);
+        return files === count && done === count;
+      },
+      ms,
+      `${count} files done on the page`,
+    );
+  } catch (error) {
+    const seen = await page.evaluate(() => ({
+      summary: document.querySelector("#summary")?.textContent,
+      rows: [...document.querySelectorAll<HTMLElement>(".row")].map((row) =>
+        `${row.querySelector(".name")?.textContent}: ${row.querySelector(".info")?.textContent}`
+      ),
+      activity: [...document.querySelectorAll("#activity li")].slice(0, 20).map((li) =>
+        li.textContent
+      ),
+    })).catch(() => undefined);
+    throw new Error(`${(error as Error).message}; the page shows ${JSON.stringify(seen, null, 1)}`);
+  }
 }
 
 /** The statuses of the page's rows, by file name. */
@@ -171,4 +193,40 @@ export async function throttle(page: Page, bytesPerSecond: number): Promise<void
     downloadThroughput: -1,
     uploadThroughput: bytesPerSecond,
   });
+}
+
+/** The browser and the demo of a test file. */
+export interface Run {
+  browser: Browser;
+  demo: Demo;
+}
+
+/** Launches Chromium and starts the demo before the file's tests, and stops both after. */
+export function useDemo(options: { pace?: number } = {}): Run {
+  const run = {} as Run;
+  beforeAll(async () => {
+    [run.browser, run.demo] = await Promise.all([launchChromium(), startDemo(options)]);
+  }, 60_000);
+  afterAll(async () => {
+    await run.browser?.close();
+    await run.demo?.stop();
+  });
+  return run;
+}
+
+/**
+ * A fresh browser context with the demo page open at `url` (the tabs
+ * variant by default), its uploads slowed to `bytesPerSecond` when given,
+ * and `files` picked in it.
+ */
+export async function begin(
+  run: Run,
+  files: TestFile[],
+  { url = run.demo.page, bytesPerSecond }: { url?: string; bytesPerSecond?: number } = {},
+): Promise<{ context: BrowserContext; page: Page; total: number }> {
+  const context = await run.browser.newContext();
+  const page = await openPage(context, url);
+  if (bytesPerSecond) await throttle(page, bytesPerSecond);
+  await pick(page, files);
+  return { context, page, total: totalOf(files) };
 }
