@@ -111,9 +111,9 @@ export function updateRow(row: Row, now: number): void {
   let info = `${bytes(row.done)} of ${bytes(row.size)}`;
   if (row.status === "running") {
     const speed = row.rate.perSecond(now);
-    if (speed > 0) {
-      info += ` · ${bytes(speed)}/s · ${duration((row.size - row.done) / speed)} left`;
-    }
+    info += speed > 0
+      ? ` · ${bytes(speed)}/s · ${duration((row.size - row.done) / speed)} left`
+      : " · running";
   } else info += ` · ${row.status}`;
   if (row.status === "failed" && row.error) info += `: ${row.error}`;
   element.querySelector(".info")!.textContent = info;

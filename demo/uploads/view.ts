@@ -23,6 +23,7 @@ export interface ViewOptions {
 }
 
 const ACTIVITY_KEPT = 200;
+const ROWS_PER_FRAME = 150;
 const BULK: Record<string, [TaskStatus[], (task: Task) => Promise<void>]> = {
   "pause-all": [["pending", "running"], (task) => task.pause({ immediate: true })],
   "resume-all": [["paused"], (task) => task.resume()],
@@ -213,11 +214,13 @@ export class UploadsView {
     this.#frame = 0;
     const now = performance.now();
     if (this.#added.length > 0) {
+      // A few hundred rows a frame at most, so that adding a thousand files never stalls one.
       const fragment = document.createDocumentFragment();
-      for (const row of this.#added.splice(0)) {
+      for (const row of this.#added.splice(0, ROWS_PER_FRAME)) {
         if (this.#rows.get(row.id) === row) fragment.append(renderRow(row));
       }
       this.#list.append(fragment);
+      if (this.#added.length > 0) this.#schedule();
     }
     for (const row of this.#dirty) updateRow(row, now);
     this.#dirty.clear();

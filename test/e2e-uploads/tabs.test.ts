@@ -16,7 +16,7 @@ function requestsOf(page: Page): Map<string, number> {
   return seen;
 }
 
-/** Two tabs on the demo, in one browser context: the first runs the uploads, the second observes. */
+/** Two tabs on the demo, in one context: the first runs the uploads, the second observes. */
 async function twoTabs() {
   const context = await run.browser.newContext();
   const first = await e2e.openPage(context, run.demo.page);
