@@ -75,7 +75,11 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     console.log("Ctrl-C stops it.");
   } catch (error) {
     if ((error as { code?: string }).code !== "EADDRINUSE") throw error;
-    console.error(`Port ${port} on 127.0.0.1 is taken: run PORT=0 npm run demo for a free one.`);
+    console.error(
+      `Port ${port} on 127.0.0.1 is taken: run PORT=0 npm run demo${
+        sw ? ":sw" : ""
+      } for a free one.`,
+    );
     process.exit(1);
   }
 }
