@@ -201,11 +201,17 @@ export interface Run {
   demo: Demo;
 }
 
-/** Launches Chromium and starts the demo before the file's tests, and stops both after. */
-export function useDemo(options: { pace?: number } = {}): Run {
+/**
+ * Starts the demo before the file's tests, and launches Chromium unless
+ * `launch` is false; stops both after.
+ */
+export function useDemo(options: { pace?: number; launch?: boolean } = {}): Run {
   const run = {} as Run;
   beforeAll(async () => {
-    [run.browser, run.demo] = await Promise.all([launchChromium(), startDemo(options)]);
+    [run.browser, run.demo] = await Promise.all([
+      options.launch === false ? (undefined as never) : launchChromium(),
+      startDemo(options),
+    ]);
   }, 60_000);
   afterAll(async () => {
     await run.browser?.close();
