@@ -71,3 +71,47 @@ it(
   },
   120_000,
 );
+
+it(
+  "the 300 test files start uploading, and cancel all deletes every unfinished upload",
+  async () => {
+    const context = await run.browser.newContext();
+    const page = await e2e.openPage(context, run.demo.page);
+    await e2e.throttle(page, 8 << 20);
+    const before = await e2e.landed(run.demo.dir);
+    await page.click("#synthetic");
+    await e2e.until(async () => (await e2e.summary(page)).files === 300, 30_000, "300 rows");
+    await e2e.until(
+      async () => (await page.textContent("#activity"))?.includes("added 300 files"),
+      60_000,
+      "the 300 files kept and started",
+    );
+    // Some uploads under way on the server, none of them finished.
+    await e2e.until(
+      async () => {
+        const now = await e2e.landed(run.demo.dir);
+        return [...now].some(([name, [u]]) =>
+          !before.has(name) && u!.offset > 0 && u!.offset < u!.size
+        );
+      },
+      30_000,
+      "an upload half done",
+    );
+    await page.click("#cancel-all");
+    await e2e.until(
+      async () => {
+        const all = Object.values(await e2e.statuses(page));
+        return all.length === 300 && all.every((s) => s === "canceled" || s === "done");
+      },
+      60_000,
+      "every test file canceled or done",
+    );
+    const unfinished = async () =>
+      [...(await e2e.landed(run.demo.dir))].filter(([, [u]]) => u!.offset < u!.size);
+    await e2e.until(async () => (await unfinished()).length === 0, 30_000, "no unfinished upload");
+    expect(Object.values(await e2e.statuses(page)).filter((s) => s === "canceled").length)
+      .toBeGreaterThan(250);
+    await context.close();
+  },
+  120_000,
+);
