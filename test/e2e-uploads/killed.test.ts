@@ -15,7 +15,8 @@ import * as e2e from "./_harness.ts";
 const run = e2e.useDemo({ launch: false }); // this test starts Chromium itself
 let profile: string | undefined;
 afterAll(async () => {
-  if (profile) await rm(profile, { recursive: true, force: true });
+  // The killed browser's helper processes may still be writing there for a moment.
+  if (profile) await rm(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 300 });
 });
 
 /** Chromium on `profile`, as its own process, with Playwright connected over DevTools. */
@@ -67,7 +68,11 @@ it("after Chromium is killed mid-upload, the next visit finishes every file", as
     expect(await e2e.mismatches(run.demo.dir, files)).toEqual([]);
     expect(run.demo.patched()).toBeLessThanOrEqual(total + files.length * e2e.CHUNK);
   } finally {
+    const gone = second.child.exitCode !== null
+      ? Promise.resolve()
+      : new Promise((resolve) => second.child.once("exit", resolve));
     await second.browser.close();
-    second.child.kill("SIGKILL");
+    second.child.kill();
+    await gone;
   }
 }, 120_000);
