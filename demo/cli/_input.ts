@@ -13,6 +13,7 @@ export type CliInputCode =
   | "CLI_NOT_A_FOLDER"
   | "CLI_FOLDER_EMPTY"
   | "CLI_BAD_URL"
+  | "CLI_UNREACHABLE"
   | "CLI_BAD_OPTION";
 
 /** Bad input on the command line: the message says what to do. */

@@ -35,7 +35,8 @@ const root = fileURLToPath(new URL("../../", import.meta.url));
 export function sentTo(origin: string): (url: string) => string {
   return (url) => {
     const target = new URL(url);
-    return target.pathname.startsWith("/files") ? new URL(target.pathname, origin).href : url;
+    const path = target.pathname + target.search;
+    return target.pathname.startsWith("/files") ? new URL(path, origin).href : url;
   };
 }
 
@@ -61,6 +62,7 @@ export async function runUploader(runtime: UploaderRuntime, args: string[]): Pro
 
 async function upload(runtime: UploaderRuntime, options: CliOptions): Promise<number> {
   const files = await folderFiles(options.folder);
+  if (options.endpoint) await checkReachable(options.endpoint);
   const server = options.endpoint ? undefined : await startDemoServer({
     port: 0,
     dir: options.uploads ?? `${root}.stater/uploads`,
@@ -80,8 +82,10 @@ async function upload(runtime: UploaderRuntime, options: CliOptions): Promise<nu
   const display = new ProgressDisplay(process.stdout);
   let stopping: Promise<void> | undefined;
   const stop = () => {
-    stopping ??= (async () => {
-      display.print("stopping: the chunks in flight are committed, then the engine closes…");
+    // A second Ctrl-C does not wait: what is committed stays, and the next run asks the server.
+    if (stopping) process.exit(130);
+    stopping = (async () => {
+      display.print("stopping: the chunks in flight are committed (Ctrl-C again: at once)…");
       await engine.close();
       display.stop();
       await server?.close();
@@ -153,6 +157,26 @@ async function upload(runtime: UploaderRuntime, options: CliOptions): Promise<nu
       await engine.close();
       await server?.close();
     }
+  }
+}
+
+/** Fails fast, with what to do, when nothing answers at `endpoint`. */
+async function checkReachable(endpoint: string): Promise<void> {
+  try {
+    const answer = await fetch(endpoint, {
+      method: "OPTIONS",
+      headers: { "Tus-Resumable": "1.0.0" },
+      signal: AbortSignal.timeout(10_000),
+    });
+    await answer.body?.cancel();
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string; errors?: { code?: string }[] } })?.cause;
+    const why = cause?.code ?? cause?.errors?.[0]?.code ?? (error as Error)?.message;
+    throw new CliInputError(
+      "CLI_UNREACHABLE",
+      `Nothing answers at ${endpoint} (${why}): start the tus server, check the URL, or leave ` +
+        `--endpoint out to upload to the demo's own server`,
+    );
   }
 }
 

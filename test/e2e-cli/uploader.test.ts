@@ -3,6 +3,9 @@
  * real @tus/server, kill -9 in the middle of a folder, a rerun to the end.
  */
 import { mkdir, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
+import { once } from "node:events";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -57,6 +60,15 @@ async function onItsOwnServer(script: "demo:node" | "demo:deno", count: number, 
     return again.out;
   };
   return { files, uploads, run, rerun };
+}
+
+/** An endpoint on 127.0.0.1 where nothing listens (a free port, just closed). */
+async function closedPort(): Promise<string> {
+  const server = createServer().listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return `http://127.0.0.1:${port}/files`;
 }
 
 const keyOf = (metadata: string | string[] | undefined) => {
@@ -185,6 +197,7 @@ describe("the terminal uploader", () => {
       [[join(dir, "empty")], /holds no files \(nor do its subfolders\): put the files/],
       [[dir, "--endpoint", "not a url"], /--endpoint needs the http\(s\) URL of a tus server/],
       [[dir, "--endpoint", "ftp://127.0.0.1/files"], /--endpoint needs the http\(s\) URL/],
+      [[dir, "--endpoint", await closedPort()], /Nothing answers at .*: start the tus server/],
       [[dir, "--chunk-size", "0"], /--chunk-size needs a whole number ≥ 1, got "0"/],
       [[dir, "--frobnicate"], /Unknown option --frobnicate/],
     ];
