@@ -1,8 +1,12 @@
-/** Runs a bundled example in a page of Chromium, served from 127.0.0.1, and reloads it. */
-import { readFileSync } from "node:fs";
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
+/**
+ * Runs a bundled example in a page of Chromium, served from 127.0.0.1, and
+ * reloads it. The page's origin has a real tus server at `/files/` (the
+ * demos' server), so an upload example can send its files there.
+ */
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import type { Browser } from "playwright";
+import { startDemoServer } from "../../demo/tus-server.ts";
 
 const DONE = "stater-readme-example-done";
 
@@ -15,14 +19,18 @@ export async function runInPage(browser: Browser, script: string, runs: number):
   const code = `${readFileSync(script, "utf8")}\nconsole.log(${JSON.stringify(DONE)});\n`;
   const html = `<!doctype html><meta charset="utf-8"><input type="file" multiple>` +
     `<script type="module" src="/example.js"></script>`;
-  const server = createServer((req, res) => {
-    if (req.url === "/example.js") {
-      res.writeHead(200, { "content-type": "text/javascript" }).end(code);
-    } else if (req.url === "/") res.writeHead(200, { "content-type": "text/html" }).end(html);
-    else res.writeHead(404).end();
+  const uploads = mkdtempSync(`${tmpdir()}/stater-readme-uploads-`);
+  const server = await startDemoServer({
+    port: 0,
+    dir: uploads,
+    pages(req, res) {
+      if (req.url === "/example.js") {
+        res.writeHead(200, { "content-type": "text/javascript" }).end(code);
+      } else if (req.url === "/") res.writeHead(200, { "content-type": "text/html" }).end(html);
+      else return false;
+      return true;
+    },
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
   const context = await browser.newContext();
   const page = await context.newPage();
   const outs: string[] = [];
@@ -40,7 +48,7 @@ export async function runInPage(browser: Browser, script: string, runs: number):
           30_000,
         );
       });
-      if (run === 0) await page.goto(`http://127.0.0.1:${port}/`);
+      if (run === 0) await page.goto(server.url);
       else await page.reload();
       await finished;
       page.removeAllListeners("console");
@@ -50,7 +58,7 @@ export async function runInPage(browser: Browser, script: string, runs: number):
     return outs;
   } finally {
     await context.close();
-    server.closeAllConnections();
-    server.close();
+    await server.close();
+    rmSync(uploads, { recursive: true, force: true });
   }
 }

@@ -92,6 +92,31 @@ describe("the README examples", () => {
     expect(blocks.some((b) => b.where.startsWith("README.md:"))).toBe(true);
   });
 
+  it("type-check as the project does (all but the Deno ones), with stater by its names", () => {
+    const dir = `${root}/.scratch/readme-types`;
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+    const checked = blocks.filter((block) => !block.copies && block.runtime !== "deno");
+    for (const block of checked) {
+      // A file named after the block, so that an error says which; a module even without imports.
+      writeFileSync(`${dir}/${block.where.replace(/[/:.]/g, "_")}.ts`, `export {};\n${block.code}`);
+    }
+    writeFileSync(
+      `${dir}/tsconfig.json`,
+      JSON.stringify({ extends: "../../tsconfig.json", include: ["*.ts"] }),
+    );
+    expect(checked.some((block) => block.runtime === "browser")).toBe(true);
+    let errors = "";
+    try {
+      execFileSync(`${root}/node_modules/.bin/tsc`, ["-p", `${dir}/tsconfig.json`], {
+        encoding: "utf8",
+      });
+    } catch (error) {
+      errors = String((error as { stdout?: string }).stdout ?? error);
+    }
+    expect(errors).toBe("");
+  }, 60_000);
+
   blocks.forEach((block, n) => {
     if (block.copies) {
       it(`${block.where} is ${block.copies} as it is`, () => {
