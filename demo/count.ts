@@ -1,9 +1,9 @@
 /**
- * The main demo: a job that counts to 300, one step every 10 ms, committed
+ * The counting demo: a job that counts to 300, one step every 10 ms, committed
  * to `.stater/demo` after every step. Stop it at any moment (Ctrl-C, or
  * kill -9) and run it again: it carries on from the last committed step.
  *
- *   npm run demo
+ *   npm run demo:count
  */
 import { createEngine } from "../src/mod.ts";
 import { fsDriver } from "../drivers/fs/mod.ts";

@@ -31,6 +31,11 @@ export interface DemoServerOptions {
   expirationMs?: number;
   /** Serves everything outside `/files/`, such as the demo page. */
   pages?: PageHandler;
+  /**
+   * Hears each piece of a request body the tus server reads, as it arrives:
+   * what clients sent, counted at the server (tests count bytes sent again).
+   */
+  onBody?: (req: IncomingMessage, bytes: number) => void;
 }
 
 /** A running demo server. */
@@ -47,6 +52,15 @@ export interface DemoServer {
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
+/** Calls `hear` with the size of each piece of `req`'s body its reader takes. */
+function hearBody(req: IncomingMessage, hear: (req: IncomingMessage, bytes: number) => void) {
+  const emit = req.emit;
+  req.emit = function (this: IncomingMessage, event: string | symbol, ...args: unknown[]) {
+    if (event === "data") hear(req, (args[0] as Uint8Array).byteLength);
+    return emit.call(this, event, ...args);
+  } as typeof req.emit;
+}
+
 /** Starts the demos' tus server; see the module documentation. */
 export async function startDemoServer(options: DemoServerOptions = {}): Promise<DemoServer> {
   const dir = resolve(options.dir ?? ".stater/uploads");
@@ -62,7 +76,10 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
     namingFunction: namingByUploadKey,
   });
   const http = createServer(async (req, res) => {
-    if ((req.url ?? "/").startsWith("/files")) return void tus.handle(req, res);
+    if ((req.url ?? "/").startsWith("/files")) {
+      if (options.onBody) hearBody(req, options.onBody);
+      return void tus.handle(req, res);
+    }
     try {
       if (options.pages && await options.pages(req, res)) return;
       res.writeHead(404, { "content-type": "text/plain" }).end("not found");

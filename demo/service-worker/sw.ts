@@ -6,23 +6,10 @@
  */
 import { createEngine, type Engine } from "stater";
 import { indexedDBDriver } from "stater/drivers/indexeddb";
+import { workerScope } from "../_worker.ts";
 import { work } from "./work.ts";
 
-interface ExtendableEvent extends Event {
-  waitUntil(promise: Promise<unknown>): void;
-}
-interface ExtendableMessageEvent extends ExtendableEvent {
-  data: { type?: string; id?: string; to?: number } | null;
-}
-const scope = self as unknown as {
-  addEventListener(
-    type: "install" | "activate" | "sync",
-    listener: (event: ExtendableEvent) => void,
-  ): void;
-  addEventListener(type: "message", listener: (event: ExtendableMessageEvent) => void): void;
-  skipWaiting(): Promise<void>;
-  clients: { claim(): Promise<void> };
-};
+const scope = workerScope<{ type?: string; id?: string; to?: number }>();
 
 let engine: Promise<Engine<typeof work>> | undefined;
 const ready =

@@ -53,6 +53,35 @@ describe("the demos' tus server", () => {
     expect((await fetch(`${server.url}nothing`)).status).toBe(404);
   });
 
+  it("tells onBody of every byte of a request body it receives", async () => {
+    dir = await mkdtemp(join(tmpdir(), "stater-demo-server-"));
+    const heard: [string, string, number][] = [];
+    server = await startDemoServer({
+      dir,
+      onBody: (req, bytes) => heard.push([req.method!, req.url!, bytes]),
+    });
+    const key = "fedcba9876543210fedcba9876543210";
+    const created = await fetch(server.endpoint, {
+      method: "POST",
+      headers: { ...tus, "Upload-Length": "300000", "Upload-Metadata": `key ${btoa(key)}` },
+    });
+    expect(created.status).toBe(201);
+    const patched = await fetch(`${server.endpoint}/${key}`, {
+      method: "PATCH",
+      headers: {
+        ...tus,
+        "Upload-Offset": "0",
+        "Content-Type": "application/offset+octet-stream",
+      },
+      body: new Uint8Array(300_000).fill(7),
+    });
+    expect(patched.status).toBe(204);
+    const patches = heard.filter(([method]) => method === "PATCH");
+    expect(patches.every(([, url]) => url === `/files/${key}`)).toBe(true);
+    expect(patches.reduce((sum, [, , bytes]) => sum + bytes, 0)).toBe(300_000);
+    expect((await readFile(join(dir, key))).length).toBe(300_000);
+  });
+
   it("fails to start on a port already taken, with the system's error", async () => {
     dir = await mkdtemp(join(tmpdir(), "stater-demo-server-"));
     server = await startDemoServer({ dir });
