@@ -29,7 +29,7 @@ export function hearOthers(core: Core, registry: Registry): (event: DriverEvent)
         if (record.rev > known.rev) known.preempt(record);
         return;
       }
-      const task = known ?? registry.add(record);
+      const task = known ?? heardFirst(registry, record);
       if (known) known.adopt(record, true);
       if (task.status !== "running") ownership.stopStandingBy(task.id);
       else if (
@@ -65,4 +65,24 @@ export function hearOthers(core: Core, registry: Registry): (event: DriverEvent)
       );
     }
   };
+}
+
+/**
+ * A task this engine does not hold, heard of through another engine's
+ * commit. A commit that finished it (`done` and `failed` are reached from
+ * `running` only) still raises its `status` and `done` or `failed` events
+ * here: an engine holds the tasks it only hears of weakly, so one that knew
+ * the task may have let go of it since its last commit.
+ */
+function heardFirst(registry: Registry, record: TaskRecord): TaskImpl {
+  if (record.status !== "done" && record.status !== "failed") return registry.add(record);
+  const task = registry.add({
+    ...record,
+    status: "running",
+    rev: record.rev - 1,
+    result: undefined,
+    error: undefined,
+  });
+  task.adopt(record, true);
+  return task;
 }

@@ -66,3 +66,46 @@ describe("defect 7: an engine that hears of other engines' tasks", () => {
     expect(gone).toBe(COUNT);
   });
 });
+
+describe("an engine that let go of another engine's task", () => {
+  it("still raises its status and its done or failed when it hears the task finish", async () => {
+    const gates = new Map<string, () => void>();
+    const held: WorkFunction<{ n: number }, number> = (s, ctx) =>
+      s.n === 0 ? { n: 1 } : new Promise((resolve) => {
+        gates.set(ctx.taskId, () => resolve(s.n === 1 ? ctx.done(7) : s));
+      });
+    const broken: WorkFunction<{ n: number }, number> = (s) => {
+      if (s.n === 0) return { n: 1 };
+      throw Object.assign(new Error("cannot"), { retryable: false });
+    };
+    const driver = memoryDriver();
+    const runner = await createEngine({ driver, work: { held, broken } });
+    const listener = await createEngine({ driver, work: {} as WorkMap, autoResume: false });
+    const heard: string[] = [];
+    listener.on("status", (e) => heard.push(`${e.task.id} ${e.from}→${e.to}`));
+    listener.on("done", (e) => heard.push(`${e.task.id} done ${e.result}`));
+    listener.on("failed", (e) => heard.push(`${e.task.id} failed ${e.error.message}`));
+    const refs: WeakRef<object>[] = [];
+    listener.on("step", (e) => refs.push(new WeakRef(e.task)));
+    await runner.create("held", { n: 0 }, { id: "a" });
+    for (let i = 0; i < 200 && !gates.has("a"); i++) await new Promise((r) => setTimeout(r, 5));
+    // The listener held its Task only weakly, and nothing else holds it: it is collected.
+    expect(await collected(refs)).toBe(refs.length);
+    gates.get("a")!();
+    await runner.create("broken", { n: 0 }, { id: "b" });
+    await runner.idle();
+    const finished = () => heard.filter((line) => !line.endsWith("→running"));
+    for (let i = 0; i < 200 && finished().length < 4; i++) {
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    // Whether "pending→running" was heard depends on when the task was collected.
+    expect(finished()).toEqual([
+      "a running→done",
+      "a done 7",
+      "b running→failed",
+      "b failed cannot",
+    ]);
+    await runner.close();
+    await listener.close();
+  });
+});
