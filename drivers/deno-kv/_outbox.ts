@@ -23,7 +23,8 @@
  * @module
  */
 
-import { type DriverEvent, encode, eventId } from "../../src/driver.ts";
+import { type DriverEvent, encode } from "../../src/driver.ts";
+import { EventQueue } from "../_event_queue.ts";
 import type { Keys } from "./_keys.ts";
 import type { KvKey, KvLike } from "./_kv.ts";
 
@@ -53,9 +54,7 @@ export interface EventWrite {
 
 /** One engine's events on their way out. */
 export class Outbox {
-  #events: DriverEvent[] = [];
-  /** Where the latest progress report of each task sits in `#events`. */
-  #progress = new Map<string, number>();
+  #queue = new EventQueue();
   #timer: ReturnType<typeof setTimeout> | undefined;
   /** Starts from the clock, so an owner that comes back (a fixed `owner`) still counts up. */
   #seq = Date.now() * 1000;
@@ -76,19 +75,8 @@ export class Outbox {
 
   /** Queues `event` (commits are left to the change feed). */
   publish(event: DriverEvent): void {
-    if (this.#closed || event.type === "commit") return;
-    if (event.type === "progress") {
-      const slot = this.#progress.get(event.id);
-      if (slot !== undefined) {
-        this.#events[slot] = event;
-        return;
-      }
-      this.#progress.set(event.id, this.#events.length);
-    } else {
-      this.#progress.delete(eventId(event));
-      this.#urgent++;
-    }
-    this.#events.push(event);
+    if (this.#closed || event.type === "commit" || !this.#queue.push(event)) return;
+    if (event.type !== "progress") this.#urgent++;
     this.#timer ??= setTimeout(() => this.#due(), FLUSH_MS);
   }
 
@@ -96,7 +84,7 @@ export class Outbox {
   #due(): void {
     this.#timer = undefined;
     const wait = this.#lastTaken + FLUSH_MS - Date.now();
-    if (wait > 0 && this.#urgent === 0 && this.#events.length > 0) {
+    if (wait > 0 && this.#urgent === 0 && this.#queue.length > 0) {
       this.#timer = setTimeout(() => this.#due(), wait);
     } else void this.flush();
   }
@@ -120,10 +108,8 @@ export class Outbox {
    * operation; undefined when nothing is.
    */
   take(): EventWrite | undefined {
-    if (this.#events.length === 0) return undefined;
-    const queued = this.#events;
-    this.#events = [];
-    this.#progress.clear();
+    if (this.#queue.length === 0) return undefined;
+    const queued = this.#queue.take();
     this.#urgent = 0;
     this.#lastTaken = Date.now();
     if (this.#timer !== undefined) clearTimeout(this.#timer);
@@ -173,16 +159,14 @@ export class Outbox {
 
   /** Queues the events of a write that did not land again, ahead of newer ones. */
   restore(write: EventWrite): void {
-    const newer = this.#events;
-    this.#events = [];
-    this.#progress.clear();
+    const newer = this.#queue.take();
     this.#urgent = 0;
     for (const event of [...write.events, ...newer]) this.publish(event);
   }
 
   /** Whether events wait in the outbox (what the last `take()` left, or published since). */
   get pending(): boolean {
-    return this.#events.length > 0;
+    return this.#queue.length > 0;
   }
 
   /** Writes `write` (from `take()`) by itself. */
@@ -221,7 +205,7 @@ export class Outbox {
 
   /** Writes what is left, then takes no more. */
   async close(): Promise<void> {
-    while (this.#events.length > 0) await this.flush();
+    while (this.#queue.length > 0) await this.flush();
     await this.landed();
     this.#closed = true;
   }

@@ -21,7 +21,8 @@
  * @module
  */
 
-import { type DriverEvent, encode, eventId } from "../../src/driver.ts";
+import { type DriverEvent, encode } from "../../src/driver.ts";
+import { EventQueue } from "../_event_queue.ts";
 
 /** The largest payload sent, in bytes. */
 export const MAX_PAYLOAD = 7900;
@@ -64,8 +65,7 @@ export function freePayloads(keys: string[]): string[] {
 
 /** One engine's notifications on their way out. */
 export class Outbox {
-  #events: DriverEvent[] = [];
-  #progress = new Map<string, number>();
+  #queue = new EventQueue();
   /** Keys of plain steps not told yet. */
   #steps = new Set<string>();
   /** The status this driver last wrote, by key. */
@@ -85,23 +85,14 @@ export class Outbox {
 
   /** Queues `event` (commits are told by the commits themselves). */
   publish(event: DriverEvent): void {
-    if (this.#closed || event.type === "commit") return;
-    if (event.type === "progress") {
-      const slot = this.#progress.get(event.id);
-      if (slot !== undefined) {
-        this.#events[slot] = event;
-        return;
-      }
-      this.#progress.set(event.id, this.#events.length);
-    } else this.#progress.delete(eventId(event));
-    this.#events.push(event);
+    if (this.#closed || event.type === "commit" || !this.#queue.push(event)) return;
     this.#arm();
   }
 
   /** Makes sure a flush comes: within FLUSH_MS for events, when due for plain steps. */
   #arm(): void {
     const now = Date.now();
-    const due = this.#events.length > 0
+    const due = this.#queue.length > 0
       ? now + FLUSH_MS
       : this.#steps.size > 0
       ? Math.max(now, this.#stepsToldAt + STEPS_MS)
@@ -127,9 +118,7 @@ export class Outbox {
 
   /** The event payloads queued now, and the queue emptied. */
   #takeEvents(): string[] {
-    const events = this.#events;
-    this.#events = [];
-    this.#progress.clear();
+    const events = this.#queue.take();
     const head = `e${JSON.stringify(this.owner)}\n`;
     const out: string[] = [];
     let part: string[] = [];
