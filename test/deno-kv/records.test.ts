@@ -1,9 +1,9 @@
 import { openKv } from "@deno/kv";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type Driver, StateNotStorableError, StoreCorruptError } from "../../src/mod.ts";
-import type { TaskRecord } from "../../src/driver.ts";
 import { denoKvDriver, type KvLike } from "../../drivers/deno-kv/mod.ts";
 import { tempStore } from "./_subject.ts";
+import { record } from "../../src/conformance/_records.ts";
 
 let store: Awaited<ReturnType<typeof tempStore>>;
 let raw: Awaited<ReturnType<typeof openKv>>;
@@ -16,20 +16,6 @@ afterEach(async () => {
   raw.close();
   await store.cleanup();
 });
-
-function record(id: string, patch: Partial<TaskRecord> = {}): TaskRecord {
-  return {
-    id,
-    work: "w",
-    status: "pending",
-    state: { n: 0 },
-    step: 0,
-    rev: 1,
-    createdAt: 1,
-    updatedAt: 1,
-    ...patch,
-  };
-}
 
 async function opened(kv?: KvLike): Promise<Driver> {
   const d = kv ? denoKvDriver({ kv }) : denoKvDriver({ path: store.path });
