@@ -36,6 +36,10 @@ export interface DemoServerOptions {
    * what clients sent, counted at the server (tests count bytes sent again).
    */
   onBody?: (req: IncomingMessage, bytes: number) => void;
+  /** `"key"`: uploads named by stater's upload key; `"random"`: the server's own names. @default "key" */
+  naming?: "key" | "random";
+  /** The largest upload the server takes, in bytes. @default no limit */
+  maxSize?: number;
 }
 
 /** A running demo server. */
@@ -73,7 +77,8 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
     }),
     // The upload's URL is named by stater's upload key: a second POST for the
     // same file (its first answer lost with the tab) finds the first upload.
-    namingFunction: namingByUploadKey,
+    ...(options.naming === "random" ? {} : { namingFunction: namingByUploadKey }),
+    ...(options.maxSize !== undefined ? { maxSize: options.maxSize } : {}),
   });
   const http = createServer(async (req, res) => {
     if ((req.url ?? "/").startsWith("/files")) {

@@ -1,18 +1,15 @@
 /**
- * A real tus server for the tests and benches: `@tus/server` with
- * `@tus/file-store` (expiration on) in a temporary folder, on 127.0.0.1 and a
- * free port. Runs on Node and on Deno.
+ * A real tus server for the tests and benches: the demos' server
+ * (`@tus/server` with `@tus/file-store`, expiration on) in a temporary
+ * folder, on 127.0.0.1 and a free port, with ways to read what it holds.
+ * Runs on Node and on Deno.
  */
 
 import { createHash } from "node:crypto";
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { FileStore } from "@tus/file-store";
-import { Server } from "@tus/server";
-import { namingByUploadKey } from "../../src/tus/mod.ts";
+import { startDemoServer } from "../../demo/tus-server.ts";
 
 /** Options of {@linkcode startTusServer}. */
 export interface TusServerOptions {
@@ -57,20 +54,14 @@ const toId = (idOrUrl: string) => (idOrUrl.includes("/") ? idOf(idOrUrl) : idOrU
 /** Starts a real tus server; see the module documentation. */
 export async function startTusServer(options: TusServerOptions = {}): Promise<TusServer> {
   const dir = await mkdtemp(join(options.parent ?? tmpdir(), "stater-tus-"));
-  const tus = new Server({
-    path: "/files",
-    datastore: new FileStore({
-      directory: dir,
-      expirationPeriodInMilliseconds: options.expirationMs ?? 60 * 60 * 1000,
-    }),
-    ...(options.naming === "key" ? { namingFunction: namingByUploadKey } : {}),
+  const server = await startDemoServer({
+    dir,
+    expirationMs: options.expirationMs ?? 60 * 60 * 1000,
+    naming: options.naming ?? "random",
     ...(options.maxSize !== undefined ? { maxSize: options.maxSize } : {}),
   });
-  const http = createServer((req, res) => void tus.handle(req, res));
-  await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
-  const { port } = http.address() as AddressInfo;
   return {
-    endpoint: `http://127.0.0.1:${port}/files`,
+    endpoint: server.endpoint,
     dir,
     async uploads() {
       const names = await readdir(dir);
@@ -83,8 +74,7 @@ export async function startTusServer(options: TusServerOptions = {}): Promise<Tu
       return JSON.parse(await readFile(join(dir, `${toId(idOrUrl)}.json`), "utf8"));
     },
     async close() {
-      http.closeAllConnections();
-      await new Promise<void>((resolve) => http.close(() => resolve()));
+      await server.close();
       await rm(dir, { recursive: true, force: true });
     },
   };
